@@ -1,0 +1,46 @@
+# labourlink: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install system-deps demo test bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Debian packages the browser and PDF tests need (Chromium, poppler's pdftoppm).
+# `make test` runs this when CI=true; run it by hand (as root) on a new machine.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
+	  echo "system packages present"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils >/dev/null && echo "installed chromium, poppler-utils"; \
+	else \
+	  echo "not root: install chromium and poppler-utils with apt to run the browser and PDF tests"; \
+	fi
+
+demo: install
+	$(BIN)/labourlink data build
+	$(BIN)/labourlink brief --out $(OUT)
+
+test: install
+	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory system-deps; fi
+	$(BIN)/python -m pytest -n 2 --timeout 900
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) data/labourlink.duckdb $(OUT) test-output

@@ -1,0 +1,225 @@
+"""Shared machinery for source loaders: provenance records, checked reading, validation.
+
+Every loader module in :mod:`labourlink.sources` exposes ``load(data_dir) -> list[SourceTable]``.
+A :class:`SourceTable` is a validated tidy frame destined for one store table, plus its
+:class:`Provenance` (publisher, edition, file, sha256, rows, rows dropped and why).
+
+Errors are :class:`labourlink.errors.SourceError` naming the file, sheet, row and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labourlink.errors import SourceError
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a table's rows came from.
+
+    ``source`` is a short stable id (``"undesa_ims2020_bilateral"``), ``edition`` the publisher's
+    edition or revision (``"POP/DB/MIG/Stock/Rev.2020"``), ``file`` the path relative to the data
+    directory, ``rows`` the number of rows kept, ``dropped`` a mapping reason -> rows dropped.
+    """
+
+    source: str
+    edition: str
+    publisher: str
+    file: str
+    sha256: str
+    rows: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """A validated tidy frame for store table ``table`` with its provenance."""
+
+    table: str
+    frame: pd.DataFrame
+    provenance: Provenance
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def require_file(data_dir: Path, relpath: str) -> Path:
+    """Path of ``relpath`` under ``data_dir``; a clear error if it is missing or empty."""
+    path = Path(data_dir) / relpath
+    if not path.is_file():
+        raise SourceError(
+            path,
+            "file not found",
+            fix=f"put the file under {data_dir} (set LABOURLINK_DATA_DIR) or run "
+            "`labourlink data fetch`",
+        )
+    if path.stat().st_size == 0:
+        raise SourceError(path, "file is empty", fix="download it again with `labourlink data fetch`")
+    return path
+
+
+def read_csv_checked(path: Path, **kwargs: object) -> pd.DataFrame:
+    """``pandas.read_csv`` whose failures name the file (truncated, empty, malformed)."""
+    try:
+        df = pd.read_csv(path, **kwargs)  # type: ignore[call-overload]
+    except pd.errors.EmptyDataError as exc:
+        raise SourceError(path, "file has no data (empty or header only)",
+                          fix="download it again with `labourlink data fetch`") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, ValueError) as exc:
+        raise SourceError(path, f"cannot be parsed as CSV ({exc})",
+                          fix="the file may be truncated or corrupt; download it again") from exc
+    if df.empty:
+        raise SourceError(path, "file has a header but no data rows",
+                          fix="download it again with `labourlink data fetch`")
+    return df
+
+
+def read_excel_checked(path: Path, sheet: str, **kwargs: object) -> pd.DataFrame:
+    """``pandas.read_excel`` of one sheet; errors name the file and the sheet."""
+    engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise SourceError(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc})",
+                          fix="the file may be truncated or corrupt; download it again") from exc
+    except Exception as exc:  # xlrd raises its own XLRDError family
+        raise SourceError(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc})",
+                          fix="the file may be truncated or corrupt; download it again") from exc
+    if sheet not in book.sheet_names:
+        raise SourceError(path, f"sheet {sheet!r} not found; sheets present: {book.sheet_names}",
+                          sheet=sheet, fix="use the workbook as published by the source")
+    try:
+        return book.parse(sheet, **kwargs)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise SourceError(path, f"cannot read sheet ({type(exc).__name__}: {exc})", sheet=sheet,
+                          fix="the file may be truncated or corrupt; download it again") from exc
+
+
+def read_rda_checked(path: Path, obj: str) -> pd.DataFrame:
+    """One data frame ``obj`` from an R ``.rda`` file (pyreadr); errors name the file."""
+    import pyreadr
+
+    try:
+        result = pyreadr.read_r(str(path))
+    except Exception as exc:
+        raise SourceError(path, f"cannot be read as an R data file ({type(exc).__name__}: {exc})",
+                          fix="the file may be truncated or corrupt; download it again") from exc
+    if obj not in result:
+        raise SourceError(path, f"object {obj!r} not found; objects present: {list(result)}",
+                          field=obj)
+    return result[obj]
+
+
+def to_numeric_checked(
+    df: pd.DataFrame,
+    column: str,
+    path: Path,
+    *,
+    sheet: str | None = None,
+    row_offset: int = 2,
+    na_values: Iterable[str] = (),
+    allow_na: bool = True,
+) -> pd.Series:
+    """Convert ``column`` to float; text that is not a number raises naming the row and field.
+
+    ``row_offset`` converts the frame's positional index to the row number a user sees in the
+    file (2 for a CSV with a header line: data row 0 is file line 2).
+    """
+    if column not in df.columns:
+        raise SourceError(path, f"column {column!r} missing; columns present: {list(df.columns)[:20]}",
+                          sheet=sheet, field=column)
+    raw = df[column]
+    if pd.api.types.is_numeric_dtype(raw):
+        out = raw.astype(float)
+    else:
+        s = raw.astype("string").str.strip()
+        na = set(na_values) | {""}
+        s = s.mask(s.isin(na))
+        s = s.str.replace(",", "", regex=False).str.replace("\u00a0", "", regex=False)
+        out = pd.to_numeric(s, errors="coerce")
+        bad = out.isna() & s.notna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SourceError(
+                path,
+                f"expected a number, found {str(raw.iloc[pos])!r}",
+                sheet=sheet, row=pos + row_offset, field=column,
+                fix="correct the cell or restore the file as published",
+            )
+        out = out.astype(float)
+    if not allow_na and out.isna().any():
+        pos = int(np.flatnonzero(out.isna().to_numpy())[0])
+        raise SourceError(path, "missing value where one is required", sheet=sheet,
+                          row=pos + row_offset, field=column)
+    return out
+
+
+def check_unique(df: pd.DataFrame, keys: Sequence[str], path: Path, *, sheet: str | None = None,
+                 row_offset: int = 2) -> None:
+    """Raise if two rows share the same key; the message names the first duplicate row."""
+    dup = df.duplicated(list(keys), keep="first")
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        key = {k: df[k].iloc[pos] for k in keys}
+        raise SourceError(path, f"duplicate key {key}", sheet=sheet, row=pos + row_offset,
+                          field="+".join(keys), fix="remove the repeated row")
+
+
+def check_non_negative(df: pd.DataFrame, column: str, path: Path, *, sheet: str | None = None,
+                       row_offset: int = 2) -> None:
+    """Raise if ``column`` holds a negative value (stocks, flows and persons cannot be negative)."""
+    neg = df[column] < 0
+    if neg.any():
+        pos = int(np.flatnonzero(neg.to_numpy())[0])
+        raise SourceError(path, f"negative value {df[column].iloc[pos]!r}", sheet=sheet,
+                          row=pos + row_offset, field=column)
+
+
+def resolve_column(
+    values: pd.Series,
+    resolver: Callable[[str], str | None],
+    path: Path,
+    field_name: str,
+    *,
+    sheet: str | None = None,
+) -> pd.Series:
+    """Map names or codes in ``values`` to ISO3 with ``resolver`` (returns None if unknown).
+
+    Every distinct value that does not resolve is listed in one error: nothing is dropped
+    silently. Add an explicit mapping entry in :mod:`labourlink.countries` to fix it.
+    """
+    uniques = pd.unique(values.dropna())
+    mapping: dict[object, str] = {}
+    unknown: list[str] = []
+    for v in uniques:
+        iso = resolver(str(v))
+        if iso is None:
+            unknown.append(str(v))
+        else:
+            mapping[v] = iso
+    if unknown:
+        raise SourceError(
+            path,
+            f"{len(unknown)} country name(s) do not resolve: {sorted(unknown)[:30]}",
+            sheet=sheet, field=field_name,
+            fix="add the spelling to labourlink/countries/data/aliases.csv, or drop the row as an "
+            "aggregate in the loader",
+        )
+    return values.map(mapping)

@@ -1,1 +1,46 @@
-"""labourlink.sources."""
+"""Official-source loaders: one module per source.
+
+Each loader module defines ``SOURCE`` (short id), ``FILES`` (tuple of
+:class:`labourlink.sources.base.RemoteFile`: every raw file it reads, with its publisher's address
+and checksum) and ``load(data_dir: Path) -> list[SourceTable]`` returning validated tidy frames for
+store tables (see :mod:`labourlink.store.schema`), each with its provenance.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+# Loader modules in build order. A module listed here that does not exist yet is skipped.
+LOADER_MODULES: tuple[str, ...] = (
+    "undesa_ims2020",
+    "undesa_ims2019",
+    "undesa_totals",
+    "wb_bilateral",
+    "wdi_remittances",
+    "knomad",
+    "datahub",
+    "gdiviz",
+    "pwt",
+    "cepii",
+    "centroids",
+    "wto_imports",
+    "penppml",
+    "yotov",
+    "rose",
+    "fixest_trade",
+    "wto_rta",
+    "labpta",
+    "chilton_woda",
+)
+
+
+def loader_modules() -> list[ModuleType]:
+    """The loader modules present, in build order."""
+    out = []
+    for name in LOADER_MODULES:
+        full = f"{__name__}.{name}"
+        if importlib.util.find_spec(full) is not None:
+            out.append(importlib.import_module(full))
+    return out

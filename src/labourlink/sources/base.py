@@ -40,6 +40,26 @@ class Provenance:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A raw file a loader reads: where it goes in the data directory and where it comes from.
+
+    ``path`` is relative to the data directory (the layout of ``shared/data/raw``); ``url`` is the
+    address it is published at (``None`` when the file is a derived copy with no public address:
+    ``note`` then says how to obtain it); ``sha256`` is the checksum of the expected bytes.
+    """
+
+    path: str
+    url: str | None
+    sha256: str
+    note: str = ""
+
+
+def github_raw(repo: str, commit: str, path: str) -> str:
+    """Address of ``path`` in public repository ``repo`` at ``commit`` (raw file download)."""
+    return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+
+
+@dataclass(frozen=True, slots=True)
 class SourceTable:
     """A validated tidy frame for store table ``table`` with its provenance."""
 

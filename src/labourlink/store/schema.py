@@ -103,6 +103,8 @@ _TABLES = [
                          ("file", V, True), ("sha256", V, True), ("rows", BI, True),
                          ("dropped", V, False), ("target_table", V, True), ("built_at", TS, True)),
           (), "One row per source table loaded: where every number came from."),
+    Table("build_meta", (("key", V, True), ("value", V, True)), ("key",),
+          "Build metadata: input fingerprint (sha256 of every raw file read), versions, timings."),
 ]
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
@@ -111,3 +113,20 @@ TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
 def create_statements() -> list[str]:
     """``CREATE TABLE`` statements for every table."""
     return [t.create_sql() for t in _TABLES]
+
+# Columns holding country codes: every value must be an ISO3 code in the `country` table or one of
+# labourlink.countries.SPECIAL_CODES (checked after every build).
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "country_group": ("iso3",),
+    "migrant_stock": ("origin", "destination"),
+    "migrant_stock_total": ("iso3",),
+    "remittance_bilateral": ("sending", "receiving"),
+    "migration_bilateral_wb": ("origin", "destination"),
+    "indicator": ("iso3",),
+    "pair_geo": ("iso_o", "iso_d"),
+    "country_point": ("iso3",),
+    "trade": ("exporter", "importer"),
+    "trade_covariate": ("exporter", "importer"),
+    "trade_agreement_member": ("iso3",),
+    "labour_agreement": ("party_a", "party_b"),
+}

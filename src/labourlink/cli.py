@@ -19,6 +19,7 @@ from labourlink import __version__
 from labourlink.errors import LabourlinkError
 
 DOMAIN_CLIS = (
+    "labourlink.countries.cli",
     "labourlink.store.cli",
     "labourlink.trends.cli",
     "labourlink.gravity.cli",

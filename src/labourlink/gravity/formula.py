@@ -97,7 +97,7 @@ def parse_formula(formula: str) -> ParsedFormula:
     """
     if not isinstance(formula, str) or formula.count("~") != 1:
         raise EstimationError(
-            f"formula {formula!r} must contain exactly one '~', e.g. 'trade ~ rta | exp^year + imp^year'"
+            f"formula {formula!r}: expected exactly one '~', e.g. 'trade ~ rta | exp^year + imp^year'"
         )
     lhs, rhs = (s.strip() for s in formula.split("~"))
     if not lhs:

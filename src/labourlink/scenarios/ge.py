@@ -63,6 +63,8 @@ DEFAULT_SIGMA: float = 7.0
 
 Method = Literal["exact", "geppml"]
 METHODS: tuple[str, ...] = ("exact", "geppml")
+Closure = Literal["phi", "deficit"]
+CLOSURES: tuple[str, ...] = ("phi", "deficit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,12 @@ class GEConfig:
     geppml_tol
         Stopping threshold of the book's procedure (standard deviation and maximum of the change in
         factory-gate price updates), 0.01 in ``TradeWithoutBorder.do``.
+    closure
+        How expenditure follows output in the exact full-endowment solve. ``"phi"`` (default, as the
+        book): ``E_j' = phi_j Y_j'`` with ``phi_j = E_j / Y_j``, all rescaled by one world factor so
+        that world expenditure equals world output (without it the book's ``E = phi Y`` violates
+        adding-up once prices move and no exact equilibrium exists). ``"deficit"``: nominal trade
+        deficits ``E_j - Y_j`` held fixed (Dekle, Eaton & Kortum 2007).
     """
 
     sigma: float = DEFAULT_SIGMA
@@ -96,8 +104,11 @@ class GEConfig:
     tol: float = 1e-12
     max_iter: int = 100_000
     geppml_tol: float = 0.01
+    closure: Closure = "phi"
 
     def __post_init__(self) -> None:
+        if self.closure not in CLOSURES:
+            raise InvalidArgumentError("closure", self.closure, CLOSURES)
         if not np.isfinite(self.sigma) or self.sigma <= 1:
             raise InvalidArgumentError("sigma", self.sigma, "a finite number greater than 1 (book: 7)")
         if self.method not in METHODS:
@@ -203,8 +214,12 @@ def build_problem(
     lt[ii, jj] = baseline[ln_t].to_numpy(dtype=float)
     if not np.all(np.isfinite(x)) or (x < 0).any():
         raise InvalidArgumentError(trade, "negative or missing values", "finite flows >= 0 (US$)")
-    if not np.all(np.isfinite(lt)):
-        raise InvalidArgumentError(ln_t, "missing or infinite values", "finite log cost terms")
+    if np.isnan(lt).any() or (lt == np.inf).any():
+        raise InvalidArgumentError(ln_t, "missing or +inf values",
+                                   "finite log cost terms (or -inf for pairs that cannot trade)")
+    if ((lt == -np.inf) & (x > 0)).any():
+        raise InvalidArgumentError(ln_t, "-inf for a pair with positive trade",
+                                   "-inf only where trade is 0")
     for k, c in enumerate(countries):
         if x[k].sum() <= 0 or x[:, k].sum() <= 0:
             raise InvalidArgumentError("baseline", f"{c} has zero output or expenditure",
@@ -305,14 +320,19 @@ class _Solution:
     converged: bool
 
 
-def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int) -> _Solution:
+def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int,
+                 base_mr: tuple[np.ndarray, np.ndarray] | None = None) -> _Solution:
     x = p.trade
     y = x.sum(axis=1)
     e = x.sum(axis=0)
     t0 = np.exp(p.ln_t)
-    omr0, imr0, _, ok0 = _solve_mr(t0, y, e, ref, cfg.tol, cfg.max_iter)
-    if not ok0:
-        _warn("baseline multilateral resistances", cfg.max_iter)
+    if base_mr is None:
+        omr0, imr0, _, ok0 = _solve_mr(t0, y, e, ref, cfg.tol, cfg.max_iter)
+        if not ok0:
+            _warn("baseline multilateral resistances", cfg.max_iter)
+    else:
+        omr0, imr0 = base_mr
+        ok0 = True
     x_bln = (y / omr0)[:, None] * (e / imr0)[None, :] * t0
     if not np.any(p.delta_ln_t):
         # zero shock: the counterfactual equals the baseline by construction
@@ -331,11 +351,21 @@ def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int) -> _Solution:
     tt = t1.T.copy()
     converged = False
     it = 0
+    deficit = e - y
+
+    def expenditure(pr: np.ndarray) -> np.ndarray:
+        if cfg.closure == "deficit":
+            return pr * y + deficit
+        pe = pr * e  # E' = phi Y' = p E, rescaled so that world expenditure = world output
+        return pe * (np.dot(pr, y) / pe.sum())
+
     for it in range(1, cfg.max_iter + 1):
-        omr = t1 @ (price * e / imr)
-        new_imr = tt @ (price * y / omr)
+        y1 = price * y
+        e1 = expenditure(price)
+        omr = t1 @ (e1 / imr)
+        new_imr = tt @ (y1 / omr)
         new_imr = new_imr / new_imr[ref]
-        omr = t1 @ (price * e / new_imr)
+        omr = t1 @ (e1 / new_imr)
         new_price = (omr / omr0) ** inv_s
         step = max(np.max(np.abs(np.log(new_imr / imr))), np.max(np.abs(np.log(new_price / price))))
         imr, price = new_imr, new_price
@@ -345,7 +375,10 @@ def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int) -> _Solution:
     if not converged:
         _warn("full-endowment equilibrium", cfg.max_iter)
     y1 = price * y
-    e1 = price * e
+    e1 = expenditure(price)
+    if np.any(e1 <= 0):
+        raise InvalidArgumentError("closure", cfg.closure,
+                                   "'phi' (this shock makes a fixed deficit exceed expenditure)")
     omr = t1 @ (e1 / imr)
     x_full = (y1 / omr)[:, None] * (e1 / imr)[None, :] * t1
     return _Solution(omr0, imr0, omr_c, imr_c, omr, imr, price, y1, e1, x_bln, x_cdl, x_full,
@@ -470,14 +503,15 @@ class ScenarioResult:
 
     @cached_property
     def _tidy(self) -> pd.DataFrame:
-        parts = []
-        for stage in STAGES:
-            for measure, arr in self._levels[stage].items():
-                parts.append(pd.DataFrame({
-                    "country": self.countries, "measure": measure, "stage": stage,
-                    "value": arr, "unit": COUNTRY_MEASURES[measure][0]}))
-        out = pd.concat(parts, ignore_index=True)
-        return out
+        n = len(self.countries)
+        keys = [(st, m) for st in STAGES for m in COUNTRY_MEASURES]
+        return pd.DataFrame({
+            "country": np.tile(np.array(self.countries, dtype=object), len(keys)),
+            "measure": np.repeat([m for _, m in keys], n),
+            "stage": np.repeat([st for st, _ in keys], n),
+            "value": np.concatenate([self._levels[st][m] for st, m in keys]),
+            "unit": np.repeat([COUNTRY_MEASURES[m][0] for _, m in keys], n),
+        })
 
     def tidy(self) -> pd.DataFrame:
         """Long table: country, measure, stage (baseline/conditional/full), value, unit."""
@@ -490,19 +524,20 @@ class ScenarioResult:
         from the baseline; ``delta_<measure>_full`` absolute changes for US$ measures.
         """
         td = self._tidy
-        wide = td.pivot_table(index="country", columns=["measure", "stage"], values="value",
-                              sort=False)
-        out = pd.DataFrame(index=pd.Index(self.countries, name="country"))
+        n, nm = len(self.countries), len(COUNTRY_MEASURES)
+        # tidy rows are ordered stage > measure > country (see _tidy)
+        vals = td["value"].to_numpy().reshape(len(STAGES), nm, n)
+        cols: dict[str, np.ndarray] = {}
+        for k, m in enumerate(COUNTRY_MEASURES):
+            for si, st in enumerate(STAGES):
+                cols[f"{m}_{st}"] = vals[si, k]
         for m in COUNTRY_MEASURES:
-            for st in STAGES:
-                out[f"{m}_{st}"] = wide[(m, st)].reindex(out.index).to_numpy()
-        for m in COUNTRY_MEASURES:
-            base = out[f"{m}_baseline"]
-            out[f"change_{m}_cdl_pct"] = (out[f"{m}_conditional"] / base - 1.0) * 100.0
-            out[f"change_{m}_full_pct"] = (out[f"{m}_full"] / base - 1.0) * 100.0
+            base = cols[f"{m}_baseline"]
+            cols[f"change_{m}_cdl_pct"] = (cols[f"{m}_conditional"] / base - 1.0) * 100.0
+            cols[f"change_{m}_full_pct"] = (cols[f"{m}_full"] / base - 1.0) * 100.0
             if COUNTRY_MEASURES[m][0] == "US$":
-                out[f"delta_{m}_full"] = out[f"{m}_full"] - base
-        return out
+                cols[f"delta_{m}_full"] = cols[f"{m}_full"] - base
+        return pd.DataFrame(cols, index=pd.Index(self.countries, name="country"))
 
     def bilateral(self) -> pd.DataFrame:
         """Pair-level trade (US$) in the baseline, conditional and full scenarios, and % changes."""
@@ -586,7 +621,8 @@ def solve(
     baseline
         Tidy pair frame with columns ``exporter``, ``importer`` (ISO3), ``trade_usd`` (US$; all
         pairs of a square country set, intra-national flows included) and ``ln_t`` (log trade-cost
-        term ``sum_k b_k x_ij,k``, see :func:`cost_term`), or a :class:`GEProblem`.
+        term ``sum_k b_k x_ij,k``, see :func:`cost_term`; ``-inf`` for a pair with zero trade that
+        cannot trade), or a :class:`GEProblem`.
     shock
         Pairs whose trade-cost term changes: ``exporter``, ``importer``, ``delta_ln_t`` (change of
         ``ln t_ij^(1-sigma)``, log points; e.g. ``-b_border`` to remove a border). ``None`` or an
@@ -609,7 +645,13 @@ def solve(
     if cfg.reference not in prob.countries:
         raise InvalidArgumentError("reference", cfg.reference, _preview(prob.countries))
     ref = prob.countries.index(cfg.reference)
-    sol = _solve_exact(prob, cfg, ref) if cfg.method == "exact" else _solve_geppml(prob, cfg, ref)
+    if not np.any(prob.delta_ln_t):
+        # zero shock: conditional and full equilibria are the baseline by construction
+        sol = _solve_exact(prob, cfg, ref)
+    elif cfg.method == "exact":
+        sol = _solve_exact(prob, cfg, ref)
+    else:
+        sol = _solve_geppml(prob, cfg, ref)
     return _result(prob, cfg, sol)
 
 

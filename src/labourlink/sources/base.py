@@ -108,7 +108,33 @@ def read_csv_checked(path: Path, **kwargs: object) -> pd.DataFrame:
     if df.empty:
         raise SourceError(path, "file has a header but no data rows",
                           fix="download it again with `labourlink data fetch`")
+    _check_last_line(path, df, kwargs)
     return df
+
+
+def _check_last_line(path: Path, df: pd.DataFrame, kwargs: dict[str, object]) -> None:
+    """A CSV cut off mid-row parses with missing fields; catch it by the last line's field count."""
+    import csv
+    import io
+
+    sep = kwargs.get("sep", kwargs.get("delimiter", ","))
+    if path.suffix.lower() != ".csv" or not isinstance(sep, str) or len(sep) != 1:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().decode("utf-8", errors="replace")
+    lines = [ln for ln in tail.splitlines() if ln.strip()]
+    if not lines:
+        return
+    fields = next(csv.reader(io.StringIO(lines[-1]), delimiter=sep))
+    usecols = kwargs.get("usecols")
+    expected = df.shape[1] if usecols is None else None
+    if expected is not None and len(fields) < expected:
+        raise SourceError(path, f"the last line has {len(fields)} fields where the header has "
+                          f"{expected}: the file looks truncated", row=len(df) + 1,
+                          fix="download it again with `labourlink data fetch`")
 
 
 def read_excel_checked(path: Path, sheet: str, **kwargs: object) -> pd.DataFrame:

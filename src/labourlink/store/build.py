@@ -96,9 +96,6 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, ori
     con.register("_incoming", frame)
     try:
         con.execute(f"INSERT INTO {table} SELECT * FROM _incoming")
-    except duckdb.ConstraintException as exc:
-        raise StoreError(f"{origin}: duplicate key in table {table!r} ({exc}). Fix the loader or "
-                         "the input file") from exc
     except duckdb.Error as exc:
         raise StoreError(f"{origin}: cannot insert into {table!r}: {exc}") from exc
     finally:
@@ -116,6 +113,20 @@ def _reference_tables() -> list[SourceTable]:
     gprov = Provenance("labourlink_groups", __version__, "labourlink (curated; see countries/data)",
                        "labourlink/countries/data", "", len(gtab))
     return [SourceTable("country", ctab, prov), SourceTable("country_group", gtab, gprov)]
+
+
+def _check_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table's key is unique (the schema's ``key``); the error names table, key and value."""
+    for name, spec in TABLES.items():
+        if not spec.key:
+            continue
+        keys = ", ".join(spec.key)
+        dup = con.execute(f"SELECT {keys}, count(*) AS n FROM {name} GROUP BY ALL HAVING n > 1 "
+                          "LIMIT 1").fetchone()
+        if dup is not None:
+            where = dict(zip(spec.key, dup[:-1], strict=True))
+            raise StoreError(f"table {name!r}: duplicate key {where} ({dup[-1]} rows). Fix the "
+                             "loader or the input file")
 
 
 def _check_codes(con: duckdb.DuckDBPyConnection) -> None:
@@ -203,7 +214,8 @@ def build_store(
                                           json.dumps(p.dropped, sort_keys=True) if p.dropped else None,
                                           st.table, built_at))
                     bar.advance(task)
-                bar.update(task, description="checking country codes")
+                bar.update(task, description="checking keys and country codes")
+                _check_keys(con)
                 _check_codes(con)
                 con.executemany("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", prov_rows)
                 meta = {"fingerprint": fingerprint, "labourlink_version": __version__,

@@ -1,0 +1,319 @@
+"""Corridor coverage, provision gaps and the timeline of instruments.
+
+A corridor is an ordered pair origin -> destination with its bilateral migrant stock (persons,
+store table ``migrant_stock``, ``sex='total'``, one UN DESA revision, origin ``XXX`` left out).
+An instrument covers a corridor in year Y when it is active in Y
+(:meth:`~labourlink.governance.schema.Instrument.active_in`: in force, or signed when no
+in-force date is known, and not ended before Y; a party listed in ``party_since`` only from
+that year) and the corridor is within its ``corridor_scope``:
+
+* ``among_parties``: origin and destination both parties (groupings expanded to their members
+  in :mod:`labourlink.countries`, i.e. *current* membership);
+* ``senders_to_receivers``: origin a sender and destination a receiver;
+* ``from_senders``: origin a sender, any destination (origin-country processes);
+* ``global`` instruments (GATS Mode 4, the Global Compact) cover no particular corridor and are
+  left out.
+
+By default the headline share counts every kind except ``trade_agreement`` (trade agreements
+whose movement-of-persons content is not established); pass ``kinds`` to change it. The
+corridors of a group are those with the origin *or* the destination in it (``within="either"``)
+or both (``within="both"``). Caveats: bilateral labour agreements have no end date in the data,
+so they count as in force from signature; grouping memberships are current ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from labourlink.errors import InvalidArgumentError, StoreError
+from labourlink.governance.registry import Registry, expand_party
+from labourlink.governance.schema import KINDS, PROVISIONS, Instrument
+
+DEFAULT_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "trade_agreement")
+STOCK_SOURCES: tuple[str, ...] = ("undesa_ims2020", "undesa_ims2019")
+
+
+def corridor_stocks(con: Any, year: int, group: str = "ESCAP",
+                    within: Literal["either", "both"] = "either",
+                    source: str | None = None) -> pd.DataFrame:
+    """Bilateral migrant stocks (persons) of the group's corridors in ``year``.
+
+    Parameters
+    ----------
+    con
+        Store connection.
+    year
+        Integer year present in the stock source (UN DESA: 1990, 1995, ..., 2020).
+    group
+        Grouping code of :mod:`labourlink.countries` (default ``ESCAP``).
+    within
+        ``"either"``: origin or destination in the group; ``"both"``: both in it.
+    source
+        ``migrant_stock`` source id; default the first of :data:`STOCK_SOURCES` with data for
+        ``year`` (one revision only, never mixed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``persons`` (float, persons).
+    """
+    if within not in ("either", "both"):
+        raise InvalidArgumentError("within", within, ["either", "both"])
+    members = set(expand_party(group))
+    sources = [source] if source else list(STOCK_SOURCES)
+    for src in sources:
+        df = con.execute(
+            "SELECT origin, destination, persons FROM migrant_stock WHERE sex = 'total' "
+            "AND year = ? AND source = ? AND origin <> 'XXX' AND origin <> destination",
+            [int(year), src]).df()
+        if not df.empty:
+            break
+    else:
+        years = [r[0] for r in con.execute(
+            "SELECT DISTINCT year FROM migrant_stock ORDER BY year").fetchall()]
+        raise InvalidArgumentError("year", year, years or "no migrant_stock rows in the store "
+                                   "(run `labourlink data build`)")
+    o_in, d_in = df["origin"].isin(members), df["destination"].isin(members)
+    keep = (o_in | d_in) if within == "either" else (o_in & d_in)
+    return df[keep].reset_index(drop=True)
+
+
+def _party_set(rec: Instrument, codes: Sequence[str], year: int) -> set[str]:
+    out: set[str] = set()
+    for c in codes:
+        out |= expand_party(c)
+    for c, since in rec.party_since.items():
+        if since.year > year:
+            out -= expand_party(c)
+    return out
+
+
+def covered_pairs(records: Sequence[Instrument], corridors: pd.DataFrame, year: int
+                  ) -> pd.DataFrame:
+    """Which active instruments cover which corridors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin``, ``destination``, ``id``, ``kind`` (one row per corridor and instrument).
+    """
+    by_origin: dict[str, list[str]] = {}
+    for o, d in zip(corridors["origin"], corridors["destination"]):
+        by_origin.setdefault(o, []).append(d)
+    rows: list[tuple[str, str, str, str]] = []
+    for r in records:
+        if r.corridor_scope == "global" or not r.active_in(year):
+            continue
+        if r.corridor_scope == "among_parties":
+            s = d = _party_set(r, r.parties, year)
+        elif r.corridor_scope == "senders_to_receivers":
+            s, d = _party_set(r, r.senders, year), _party_set(r, r.receivers, year)
+        else:  # from_senders
+            s, d = _party_set(r, r.senders, year), None
+        for o in s & by_origin.keys():
+            rows.extend((o, dest, r.id, r.kind) for dest in by_origin[o]
+                        if d is None or dest in d)
+    return pd.DataFrame(rows, columns=["origin", "destination", "id", "kind"])
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Corridor coverage in one year (all shares are fractions of persons, 0-1)."""
+
+    year: int
+    group: str
+    kinds: tuple[str, ...]
+    corridors: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_provision: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def share_covered(self) -> float:
+        """Share of the group's corridor stock under at least one counted instrument."""
+        t = self.tidy()
+        return float(t.loc[t["measure"] == "share_covered", "value"].iloc[0])
+
+    def tidy(self) -> pd.DataFrame:
+        """The one long table of results: ``measure``, ``key``, ``value``."""
+        c = self.corridors
+        total = float(c["persons"].sum())
+        covered = float(c.loc[c["covered"], "persons"].sum())
+        rows = [("total_persons", "", total), ("covered_persons", "", covered),
+                ("share_covered", "", covered / total if total else float("nan")),
+                ("corridors", "", float(len(c))),
+                ("corridors_covered", "", float(c["covered"].sum()))]
+        rows += [("share_by_kind", k, v) for k, v in zip(self.by_kind["kind"],
+                                                          self.by_kind["share"])]
+        rows += [("share_by_provision", k, v) for k, v in
+                 zip(self.by_provision["provision"], self.by_provision["share"])]
+        return pd.DataFrame(rows, columns=["measure", "key", "value"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Corridors: origin, destination, persons, covered, instruments (ids), kinds."""
+        return self.corridors.copy()
+
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        """JSON shape ``{"year", "group", "share_covered", "corridors": [...]}`` (+ breakdowns)."""
+        c = self.corridors.sort_values("persons", ascending=False)
+        if top is not None:
+            c = c.head(top)
+        return {
+            "year": self.year, "group": self.group, "share_covered": self.share_covered,
+            "kinds_counted": list(self.kinds),
+            "by_kind": dict(zip(self.by_kind["kind"], self.by_kind["share"])),
+            "by_provision": dict(zip(self.by_provision["provision"], self.by_provision["share"])),
+            "corridors": [
+                {"origin": r.origin, "destination": r.destination, "persons": float(r.persons),
+                 "covered": bool(r.covered), "instruments": list(r.instruments),
+                 "kinds": list(r.kinds)}
+                for r in c.itertuples(index=False)],
+        }
+
+    def summary(self) -> str:
+        """Readable summary."""
+        lines = [f"Corridor coverage, {self.group}, {self.year}: "
+                 f"{self.share_covered:.1%} of the migrant stock under at least one instrument "
+                 f"in force ({int(self.corridors['covered'].sum())} of {len(self.corridors)} "
+                 "corridors)."]
+        lines += [f"  {k:<34} {v:6.1%}" for k, v in zip(self.by_kind["kind"], self.by_kind["share"])]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int,
+                  group: str = "ESCAP", kinds: Sequence[str] | None = None) -> CoverageResult:
+    """Coverage of the corridors in ``stocks`` (``origin``, ``destination``, ``persons``).
+
+    Pure function (no store): the core of :func:`coverage`.
+    """
+    kinds_t = tuple(kinds) if kinds is not None else DEFAULT_KINDS
+    for k in kinds_t:
+        if k not in KINDS:
+            raise InvalidArgumentError("kind", k, KINDS)
+    stocks = stocks[["origin", "destination", "persons"]].reset_index(drop=True)
+    cov = covered_pairs(records, stocks, year)
+    by_id = {r.id: r for r in records}
+    persons = dict(zip(zip(stocks["origin"], stocks["destination"]), stocks["persons"]))
+    total = float(stocks["persons"].sum())
+    pair_ids: dict[tuple[str, str], set[str]] = {}
+    for o, d, i in zip(cov["origin"], cov["destination"], cov["id"]):
+        pair_ids.setdefault((o, d), set()).add(i)
+
+    def share(pred: Any) -> float:
+        if not total:
+            return float("nan")
+        return sum(persons[k] for k, ids in pair_ids.items()
+                   if any(pred(by_id[i]) for i in ids)) / total
+
+    counted = set(kinds_t)
+    inst, kinds_col = [], []
+    for k in zip(stocks["origin"], stocks["destination"]):
+        ids = sorted(i for i in pair_ids.get(k, ()) if by_id[i].kind in counted)
+        inst.append(ids)
+        kinds_col.append(sorted({by_id[i].kind for i in ids}))
+    c = stocks.assign(covered=[bool(v) for v in inst], instruments=inst, kinds=kinds_col)
+    by_kind = pd.DataFrame({"kind": list(KINDS),
+                            "share": [share(lambda r, k=k: r.kind == k) for k in KINDS]})
+    by_prov = pd.DataFrame({
+        "provision": list(PROVISIONS),
+        "share": [share(lambda r, p=p: r.kind in counted and getattr(r.provisions, p) is True)
+                  for p in PROVISIONS]})
+    c = c[["origin", "destination", "persons", "covered", "instruments", "kinds"]]
+    return CoverageResult(int(year), group, kinds_t, c, by_kind, by_prov)
+
+
+def coverage(con: Any, registry: Registry, year: int, group: str = "ESCAP",
+             kinds: Sequence[str] | None = None,
+             within: Literal["either", "both"] = "either") -> CoverageResult:
+    """Share of the group's corridor migrant stock under at least one instrument in force.
+
+    Parameters
+    ----------
+    con
+        Store connection (reads ``migrant_stock``).
+    registry
+        The registry (:func:`labourlink.governance.registry.load_registry`).
+    year
+        Integer year with stock data (UN DESA: 1990-2020, every 5 years).
+    group
+        Grouping code (default ``ESCAP``).
+    kinds
+        Kinds counted in the headline share (default all but ``trade_agreement``).
+    within
+        Corridors with origin or destination in the group (``either``) or both (``both``).
+    """
+    if con is None:
+        raise StoreError("coverage needs the store; build it with `labourlink data build`")
+    stocks = corridor_stocks(con, year, group, within)
+    return coverage_from(registry.records, stocks, year, group, kinds)
+
+
+GAP_TYPES: dict[str, str] = {
+    "access_without_protection": "labour-market access without worker protection",
+    "access_without_return_cooperation": "labour-market access without co-operation on return, "
+                                         "readmission or irregular migration",
+    "cooperation_without_access": "co-operation on return or irregular migration without "
+                                  "labour-market access",
+}
+
+
+def provision_gaps(result: CoverageResult, records: Sequence[Instrument]) -> pd.DataFrame:
+    """Corridors whose instruments in force show a provision gap (study lens).
+
+    Provisions are pooled over the counted instruments covering a corridor. Returns one row per
+    corridor and gap: ``gap``, ``origin``, ``destination``, ``persons``, ``instruments``.
+    """
+    by_id = {r.id: r for r in records}
+    rows = []
+    for r in result.corridors[result.corridors["covered"]].itertuples(index=False):
+        flags = {p: any(getattr(by_id[i].provisions, p) is True for i in r.instruments)
+                 for p in PROVISIONS}
+        access = flags["labour_market_access"]
+        coop = flags["return_readmission"] or flags["irregular_migration_cooperation"]
+        gaps = []
+        if access and not flags["worker_protection"]:
+            gaps.append("access_without_protection")
+        if access and not coop:
+            gaps.append("access_without_return_cooperation")
+        if coop and not access:
+            gaps.append("cooperation_without_access")
+        for g in gaps:
+            rows.append((g, r.origin, r.destination, float(r.persons), list(r.instruments)))
+    out = pd.DataFrame(rows, columns=["gap", "origin", "destination", "persons", "instruments"])
+    return out.sort_values(["gap", "persons"], ascending=[True, False]).reset_index(drop=True)
+
+
+def largest_uncovered(result: CoverageResult, n: int = 20) -> pd.DataFrame:
+    """The ``n`` largest corridors (persons) with no counted instrument in force."""
+    c = result.corridors
+    return (c.loc[~c["covered"], ["origin", "destination", "persons"]]
+            .sort_values("persons", ascending=False).head(n).reset_index(drop=True))
+
+
+def timeline(records: Sequence[Instrument]) -> pd.DataFrame:
+    """Instruments by year of entry into force (or signature) and kind.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year`` (int), ``kind``, ``new`` (instruments starting that year), ``cumulative``.
+    """
+    rows = []
+    for r in records:
+        start = r.in_force or r.signed
+        if start is not None:
+            rows.append((start.year, r.kind))
+    df = pd.DataFrame(rows, columns=["year", "kind"])
+    if df.empty:
+        return pd.DataFrame(columns=["year", "kind", "new", "cumulative"])
+    out = df.groupby(["year", "kind"]).size().rename("new").reset_index()
+    out = out.sort_values(["kind", "year"])
+    out["cumulative"] = out.groupby("kind")["new"].cumsum()
+    return out.sort_values(["year", "kind"]).reset_index(drop=True)

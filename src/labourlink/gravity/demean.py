@@ -1,0 +1,318 @@
+"""Weighted within-transformation for high-dimensional fixed effects (numba kernels).
+
+The residual of a weighted regression on several sets of dummies is found by conjugate gradient
+acceleration of symmetric alternating projections (symmetric Kaczmarz, as in reghdfe/ppmlhdfe):
+one *sweep* subtracts weighted group means for fixed effects 1, 2, ..., Q, ..., 2, 1; the sweep
+``T`` is self-adjoint in the weighted inner product, so CG solves ``(I - T) u = (I - T) x`` for the
+fixed-effect part ``u`` of ``x``. Columns are processed together (one pass over the codes per
+projection for all columns) and can be warm-started from any point of ``x + span(D)``.
+
+All kernels are compiled with ``cache=True`` (the first call in a fresh environment compiles
+them, about a few seconds; later processes load them from the cache).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+
+@dataclass(frozen=True, slots=True)
+class FixedEffects:
+    """Integer-coded fixed effects for the estimation sample.
+
+    ``codes`` is (n_fe, n) int32 with codes ``0 .. n_groups[q]-1`` (every code used).
+    """
+
+    codes: np.ndarray
+    n_groups: np.ndarray
+
+    @property
+    def n_fe(self) -> int:
+        """Number of fixed-effect dimensions."""
+        return int(self.codes.shape[0])
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations."""
+        return int(self.codes.shape[1])
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray) -> FixedEffects:
+        """Build from (n_fe, n) non-negative integer codes, compacting unused codes away."""
+        codes = np.asarray(codes)
+        out = np.empty(codes.shape, dtype=np.int32)
+        ng = np.zeros(codes.shape[0], dtype=np.int64)
+        for q in range(codes.shape[0]):
+            c = codes[q]
+            present = np.bincount(c) > 0
+            remap = np.cumsum(present) - 1
+            out[q] = remap[c]
+            ng[q] = int(present.sum())
+        return cls(np.ascontiguousarray(out), ng)
+
+    def subset(self, keep: np.ndarray) -> FixedEffects:
+        """Fixed effects of the rows where ``keep`` is True (codes compacted)."""
+        return FixedEffects.from_codes(self.codes[:, keep])
+
+
+@njit(cache=True)
+def _group_inv_weights(codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray) -> np.ndarray:
+    q_n, n = codes.shape
+    maxg = 0
+    for q in range(q_n):
+        if n_groups[q] > maxg:
+            maxg = n_groups[q]
+    inv = np.zeros((q_n, maxg))
+    for q in range(q_n):
+        for i in range(n):
+            inv[q, codes[q, i]] += w[i]
+        for g in range(n_groups[q]):
+            if inv[q, g] > 0:
+                inv[q, g] = 1.0 / inv[q, g]
+    return inv
+
+
+@njit(cache=True)
+def _sweep(R: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
+           inv: np.ndarray, sums: np.ndarray) -> None:
+    """In place: R <- (I-P_1)...(I-P_Q)...(I-P_1) R, passes fused (subtract q, accumulate q+1)."""
+    n, k = R.shape
+    q_n = codes.shape[0]
+    n_steps = 2 * q_n - 1
+    # accumulate first projection
+    q = 0
+    for g in range(n_groups[q]):
+        for j in range(k):
+            sums[g, j] = 0.0
+    c = codes[q]
+    for i in range(n):
+        g = c[i]
+        wi = w[i]
+        for j in range(k):
+            sums[g, j] += wi * R[i, j]
+    for s in range(n_steps):
+        q = s if s < q_n else 2 * q_n - 2 - s
+        for g in range(n_groups[q]):
+            iv = inv[q, g]
+            for j in range(k):
+                sums[g, j] *= iv
+        c = codes[q]
+        if s == n_steps - 1:
+            for i in range(n):
+                g = c[i]
+                for j in range(k):
+                    R[i, j] -= sums[g, j]
+        else:
+            q2 = s + 1 if s + 1 < q_n else 2 * q_n - 3 - s
+            c2 = codes[q2]
+            nxt = sums.shape[0] // 2
+            # means of q live in sums[:maxg]; accumulate q2 into sums[nxt:]
+            for g in range(n_groups[q2]):
+                for j in range(k):
+                    sums[nxt + g, j] = 0.0
+            for i in range(n):
+                g = c[i]
+                h = nxt + c2[i]
+                wi = w[i]
+                for j in range(k):
+                    v = R[i, j] - sums[g, j]
+                    R[i, j] = v
+                    sums[h, j] += wi * v
+            for g in range(n_groups[q2]):
+                for j in range(k):
+                    sums[g, j] = sums[nxt + g, j]
+
+
+@njit(cache=True)
+def _wcolsq(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
+    n, k = A.shape
+    out = np.zeros(k)
+    for i in range(n):
+        wi = w[i]
+        for j in range(k):
+            out[j] += wi * A[i, j] * B[i, j]
+    return out
+
+
+@njit(cache=True)
+def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
+               tol: float, maxiter: int) -> tuple[int, bool]:
+    """CG-accelerated symmetric sweeps; Y (n, k) is overwritten with the residual."""
+    n, k = Y.shape
+    inv = _group_inv_weights(codes, n_groups, w)
+    maxg = inv.shape[1]
+    sums = np.zeros((2 * maxg, k))
+    if codes.shape[0] == 1:
+        _sweep(Y, codes, n_groups, w, inv, sums)
+        return 1, True
+    r = Y.copy()
+    _sweep(r, codes, n_groups, w, inv, sums)
+    for i in range(n):
+        for j in range(k):
+            r[i, j] = Y[i, j] - r[i, j]
+    u = r.copy()
+    v = np.empty_like(Y)
+    ssr = _wcolsq(r, r, w)
+    yss = _wcolsq(Y, Y, w)
+    # floor of the scale: a column (almost) absorbed by the fixed effects converges relative to
+    # 1e-4 of its starting sum of squares instead of chasing its vanishing norm
+    floor = 1e-4 * yss
+    tol2 = tol * tol
+    done = np.zeros(k, dtype=np.bool_)
+    alpha = np.zeros(k)
+    beta = np.zeros(k)
+    it = 0
+    while True:
+        alldone = True
+        for j in range(k):
+            if ssr[j] <= tol2 * max(yss[j], floor[j], 1e-300) or ssr[j] == 0.0:
+                done[j] = True
+            if not done[j]:
+                alldone = False
+        if alldone or it >= maxiter:
+            return it, alldone
+        for i in range(n):
+            for j in range(k):
+                v[i, j] = u[i, j]
+        _sweep(v, codes, n_groups, w, inv, sums)
+        for i in range(n):
+            for j in range(k):
+                v[i, j] = u[i, j] - v[i, j]
+        uv = _wcolsq(u, v, w)
+        for j in range(k):
+            if done[j] or uv[j] <= 0.0:
+                alpha[j] = 0.0
+                done[j] = True
+            else:
+                alpha[j] = ssr[j] / uv[j]
+        new_ssr = np.zeros(k)
+        new_yss = np.zeros(k)
+        for i in range(n):
+            wi = w[i]
+            for j in range(k):
+                a = alpha[j]
+                Y[i, j] -= a * u[i, j]
+                r[i, j] -= a * v[i, j]
+                new_ssr[j] += wi * r[i, j] * r[i, j]
+                new_yss[j] += wi * Y[i, j] * Y[i, j]
+        for j in range(k):
+            beta[j] = new_ssr[j] / ssr[j] if (ssr[j] > 0 and not done[j]) else 0.0
+            ssr[j] = new_ssr[j]
+            yss[j] = new_yss[j]
+        for i in range(n):
+            for j in range(k):
+                u[i, j] = r[i, j] + beta[j] * u[i, j]
+        it += 1
+
+
+def demean(
+    X: np.ndarray,
+    fe: FixedEffects,
+    weights: np.ndarray,
+    *,
+    tol: float = 1e-8,
+    maxiter: int = 10_000,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, bool, int]:
+    """Residuals of the weighted regression of each column of ``X`` on the fixed effects.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, k)
+        Columns to demean (any units; the result has the same units).
+    fe : FixedEffects
+        Integer-coded fixed effects of the same n rows.
+    weights : ndarray, shape (n,)
+        Non-negative observation weights.
+    tol : float
+        Stop when ``||Y - T(Y)||_w <= tol * max(||Y||_w, 0.01 ||Y_start||_w)`` for every column
+        (T: one symmetric sweep; the floor stops columns absorbed by the fixed effects).
+    maxiter : int
+        Maximum number of CG iterations (each costs one sweep).
+    start : ndarray, shape (n, k), optional
+        Warm start: any point of ``X + span(fixed effects)``, e.g. the previous residual.
+        Overwritten (used as the output buffer).
+
+    Returns
+    -------
+    (residuals, converged, iterations)
+    """
+    if fe.n_fe == 0:
+        return np.array(X, dtype=np.float64, copy=True), True, 0
+    if start is None:
+        Y = np.array(X, dtype=np.float64, order="C", copy=True)
+    else:
+        Y = np.ascontiguousarray(start, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter))
+    return Y, bool(ok), int(it)
+
+
+@njit(cache=True)
+def _fixef_gauss_seidel(d: np.ndarray, codes: np.ndarray, n_groups: np.ndarray,
+                        tol: float, maxiter: int) -> tuple[np.ndarray, bool]:
+    q_n, n = codes.shape
+    maxg = 0
+    for q in range(q_n):
+        if n_groups[q] > maxg:
+            maxg = n_groups[q]
+    alpha = np.zeros((q_n, maxg))
+    cnt = np.zeros((q_n, maxg))
+    for q in range(q_n):
+        for i in range(n):
+            cnt[q, codes[q, i]] += 1.0
+    resid = d.copy()  # d - sum_q alpha_q
+    acc = np.zeros(maxg)
+    scale = 0.0
+    for i in range(n):
+        scale = max(scale, abs(d[i]))
+    scale = max(scale, 1.0)
+    for it in range(maxiter):
+        maxdelta = 0.0
+        for q in range(q_n):
+            c = codes[q]
+            for g in range(n_groups[q]):
+                acc[g] = 0.0
+            for i in range(n):
+                acc[c[i]] += resid[i]
+            for g in range(n_groups[q]):
+                acc[g] /= cnt[q, g]
+                alpha[q, g] += acc[g]
+                if abs(acc[g]) > maxdelta:
+                    maxdelta = abs(acc[g])
+            for i in range(n):
+                resid[i] -= acc[c[i]]
+        if maxdelta <= tol * scale:
+            return alpha, True
+    return alpha, False
+
+
+def recover_fixef(d: np.ndarray, fe: FixedEffects, *, tol: float = 1e-12,
+                  maxiter: int = 100_000) -> tuple[list[np.ndarray], bool]:
+    """Fixed-effect coefficients ``alpha_q`` with ``sum_q alpha_q[code_q] = d``.
+
+    Normalisation (as fixest): the first level of every fixed effect after the first is 0.
+
+    Parameters
+    ----------
+    d : ndarray, shape (n,)
+        The fixed-effect part of the linear predictor (log scale).
+    fe : FixedEffects
+
+    Returns
+    -------
+    (list of arrays, one per fixed effect, converged)
+    """
+    alpha, ok = _fixef_gauss_seidel(np.ascontiguousarray(d, dtype=np.float64), fe.codes,
+                                    fe.n_groups, tol, maxiter)
+    out = [alpha[q, : fe.n_groups[q]].copy() for q in range(fe.n_fe)]
+    for q in range(1, len(out)):
+        c = out[q][0]
+        out[q] -= c
+        out[0] += c
+    return out, bool(ok)

@@ -1,0 +1,261 @@
+"""Iteratively reweighted least squares for Poisson PML with absorbed fixed effects.
+
+Pure numerical core: arrays in, arrays and a converged flag out. Each iteration regresses the
+working variable ``z = eta - offset + y/mu - 1`` on the regressors with weights ``w * mu`` after
+projecting the fixed effects out of both (:func:`labourlink.gravity.demean.demean`). Speed-ups:
+
+- warm starts: the demeaned regressors and working variable of the previous iteration start the
+  next demeaning (``z`` enters as ``z_prev_demeaned + (z - z_prev)``, a point of ``z + span(D)``);
+- adaptive inner tolerance: the demeaning starts loose (``inner_tol_start``) and is tightened by
+  10x whenever the IRLS criterion falls below 10x the inner tolerance, down to ``fixef_tol``;
+  convergence is declared only at the final inner tolerance;
+- all columns are demeaned in one pass over the fixed-effect codes.
+
+The convergence criterion is the one of fixest/pyfixest:
+``|dev - dev_old| / (0.1 + |dev_old|) < tol``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labourlink.gravity.demean import FixedEffects, demean
+
+
+@dataclass(frozen=True, slots=True)
+class IRLSSettings:
+    """Solver settings (frozen).
+
+    tol : IRLS tolerance on the relative change of the deviance.
+    max_iter : maximum number of IRLS iterations.
+    fixef_tol : final tolerance of the demeaning (relative norm of one sweep's change).
+    fixef_maxiter : maximum CG iterations per demeaning.
+    inner_tol_start : initial demeaning tolerance (adaptive; >= fixef_tol).
+    collin_tol : a regressor whose demeaned (weighted) sum of squares is below ``collin_tol``
+        times its centred sum of squares, after partialling out the regressors before it, is
+        dropped as collinear.
+    """
+
+    tol: float = 1e-8
+    max_iter: int = 100
+    fixef_tol: float = 1e-8
+    fixef_maxiter: int = 10_000
+    inner_tol_start: float = 1e-4
+    collin_tol: float = 1e-9
+
+    def __post_init__(self) -> None:
+        from labourlink.errors import InvalidArgumentError
+
+        for name in ("tol", "fixef_tol", "inner_tol_start", "collin_tol"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and 0 < v < 1):
+                raise InvalidArgumentError(name, v, "a number strictly between 0 and 1")
+        for name in ("max_iter", "fixef_maxiter"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v > 0):
+                raise InvalidArgumentError(name, v, "a positive integer")
+
+
+@dataclass(frozen=True, slots=True)
+class IRLSOutput:
+    """Result of :func:`fit_ppml_irls` (arrays over the estimation sample).
+
+    beta : (k_kept,) coefficients of the kept regressors.
+    keep : (k,) bool, False for regressors dropped as collinear.
+    eta : (n,) linear predictor (log of the mean, including offset).
+    mu : (n,) fitted mean.
+    Xd : (n, k_kept) demeaned regressors at the weights ``w`` of the last WLS step.
+    w : (n,) weights of the last WLS step (user weights times mu of the previous iteration).
+    resid : (n,) working residual of the last WLS step (``z_demeaned - Xd @ beta``).
+    deviance : Poisson deviance at ``mu``.
+    converged, iterations, demean_iterations (total CG iterations).
+    """
+
+    beta: np.ndarray
+    keep: np.ndarray
+    eta: np.ndarray
+    mu: np.ndarray
+    Xd: np.ndarray
+    w: np.ndarray
+    resid: np.ndarray
+    deviance: float
+    converged: bool
+    iterations: int
+    demean_iterations: int
+    demean_converged: bool
+
+
+def poisson_deviance(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Poisson deviance ``2 sum w (y log(y/mu) - (y - mu))`` (``0 log 0 = 0``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylog = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+    d = ylog - (y - mu)
+    if weights is not None:
+        d = d * weights
+    return float(2.0 * d.sum())
+
+
+def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float) -> np.ndarray:
+    """Mask of columns to keep: sequential Gram-Schmidt on the weighted demeaned regressors.
+
+    A column is dropped when its residual sum of squares (after the fixed effects and the
+    kept columns before it) is below ``tol`` times its weighted centred sum of squares (its
+    plain sum of squares for a constant column).
+    """
+    k = Xd.shape[1]
+    keep = np.zeros(k, dtype=bool)
+    if k == 0:
+        return keep
+    sw = np.sqrt(w)
+    A = Xd * sw[:, None]
+    G = A.T @ A
+    wsum = w.sum()
+    Xm = (w @ X) / wsum
+    ref = (w @ (X - Xm) ** 2)
+    ref = np.where(ref > 0, ref, (w @ X**2))
+    for j in range(k):
+        idx = np.flatnonzero(keep)
+        if idx.size:
+            Gi = G[np.ix_(idx, idx)]
+            g = G[idx, j]
+            sol = np.linalg.solve(Gi, g)
+            rss = G[j, j] - g @ sol
+        else:
+            rss = G[j, j]
+        keep[j] = ref[j] > 0 and rss > tol * ref[j]
+    return keep
+
+
+def fit_ppml_irls(
+    y: np.ndarray,
+    X: np.ndarray,
+    fe: FixedEffects | None,
+    *,
+    weights: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+    settings: IRLSSettings = IRLSSettings(),
+) -> IRLSOutput:
+    """Fit a Poisson PML model with fixed effects by IRLS.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+        Dependent variable (>= 0; separated observations already removed).
+    X : ndarray, shape (n, k)
+        Regressors (an intercept column when there are no fixed effects).
+    fe : FixedEffects or None
+        Integer-coded fixed effects of the n rows.
+    weights : ndarray, shape (n,), optional
+        Observation weights (>= 0).
+    offset : ndarray, shape (n,), optional
+        Offset on the log scale.
+    settings : IRLSSettings
+
+    Returns
+    -------
+    IRLSOutput
+    """
+    n, k = X.shape
+    uw = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
+    has_fe = fe is not None and fe.n_fe > 0
+    target = settings.fixef_tol
+    inner = max(settings.inner_tol_start, target) if has_fe else target
+
+    ymean = float(np.average(y, weights=uw))
+    mu = (y + ymean) / 2.0
+    eta = np.log(mu)
+    last = poisson_deviance(y, mu, uw)
+    keep = np.ones(k, dtype=bool)
+    Xk = np.ascontiguousarray(X)
+    ZXd: np.ndarray | None = None
+    z_prev: np.ndarray | None = None
+    converged = False
+    dm_iters = 0
+    dm_ok = True
+    it = 0
+    beta = np.zeros(k)
+    resid = np.zeros(n)
+    w = uw * mu
+    Xd = Xk
+    deviance = last
+    for it in range(1, settings.max_iter + 1):
+        z = eta - off + y / mu - 1.0
+        w = uw * mu
+        if has_fe:
+            assert fe is not None
+            if ZXd is None:
+                start = np.empty((n, 1 + Xk.shape[1]))
+                start[:, 0] = z
+                start[:, 1:] = Xk
+            else:
+                start = ZXd
+                start[:, 0] += z - z_prev
+            # the first pass sets the collinearity check: demean it to at least 1e-6
+            tol_now = min(inner, 1e-6) if it == 1 else inner
+            ZXd, ok, nit = demean(start, fe, w, tol=tol_now, maxiter=settings.fixef_maxiter,
+                                  start=start)
+            dm_iters += nit
+            dm_ok = dm_ok and ok
+            zd = ZXd[:, 0]
+            Xd = ZXd[:, 1:]
+        else:
+            zd = z
+            Xd = Xk
+        z_prev = z
+        if it == 1:
+            keep = find_collinear(Xd, w, Xk, settings.collin_tol)
+            if not keep.all():
+                Xk = np.ascontiguousarray(Xk[:, keep])
+                if ZXd is not None:
+                    ZXd = np.ascontiguousarray(ZXd[:, np.concatenate([[True], keep])])
+                    zd = ZXd[:, 0]
+                    Xd = ZXd[:, 1:]
+                else:
+                    Xd = Xk
+        if Xd.shape[1]:
+            sw = np.sqrt(w)
+            A = Xd * sw[:, None]
+            XtWX = A.T @ A
+            XtWz = A.T @ (zd * sw)
+            beta = np.linalg.solve(XtWX, XtWz)
+            resid = zd - Xd @ beta
+        else:
+            beta = np.zeros(0)
+            resid = zd.copy()
+        eta_new = z - resid + off
+        mu_new = np.exp(eta_new)
+        dev = poisson_deviance(y, mu_new, uw)
+        # step-halving if the deviance is not finite (overflow) or explodes
+        halvings = 0
+        while (not np.isfinite(dev) or dev > last * (1 + 1e-3) + 1e-12) and halvings < 20 and it > 1:
+            eta_new = 0.5 * (eta_new + eta)
+            mu_new = np.exp(eta_new)
+            dev = poisson_deviance(y, mu_new, uw)
+            halvings += 1
+        eta, mu = eta_new, mu_new
+        crit = abs(dev - last) / (0.1 + abs(last))
+        last = dev
+        deviance = dev
+        if crit < settings.tol and inner <= target:
+            converged = True
+            break
+        if has_fe:
+            while crit < 10 * inner and inner > target:
+                inner = max(inner / 10.0, target)
+    return IRLSOutput(
+        beta=beta,
+        keep=keep,
+        eta=eta,
+        mu=mu,
+        Xd=np.ascontiguousarray(Xd),
+        w=w,
+        resid=resid,
+        deviance=deviance,
+        converged=converged and dm_ok,
+        iterations=it,
+        demean_iterations=dm_iters,
+        demean_converged=dm_ok,
+    )

@@ -1,0 +1,265 @@
+"""The public entry point :func:`ppml`: checks inputs, drops what cannot be estimated, delegates.
+
+Order of work: parse the formula and build arrays; drop rows with missing values (and zero
+weights); then repeat until nothing changes: singletons (if ``drop_singletons``), fixed-effect
+separation, simplex separation (regressors only, models without fixed effects) and ReLU
+separation; then IRLS (:mod:`labourlink.gravity.irls`) and the vcov
+(:mod:`labourlink.gravity.covariance`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
+from labourlink.gravity.covariance import compute_vcov, parse_vcov
+from labourlink.gravity.demean import FixedEffects
+from labourlink.gravity.formula import build_design, parse_formula
+from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
+from labourlink.gravity.results import FitRecord, PPMLResult
+from labourlink.gravity.separation import (
+    fe_separation,
+    relu_separation,
+    simplex_separation,
+    singletons,
+    validate_methods,
+)
+
+
+@contextlib.contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """Run BLAS/LAPACK on one thread (threadpoolctl, if installed).
+
+    The engine's dense algebra is on small matrices or tall-thin products where threads do not
+    help; on a loaded 2-core machine OpenBLAS threads spin and slow a 250x250 ``eigh`` 100-fold.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it BLAS keeps its default threads
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield
+
+
+def _column_or_array(data: pd.DataFrame, value: str | Sequence[float] | np.ndarray | None,
+                     name: str) -> tuple[np.ndarray | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        if value not in data.columns:
+            raise InvalidArgumentError(name, value, f"a column of the data ({', '.join(map(str, data.columns))}) or an array")
+        s = data[value]
+        if not pd.api.types.is_numeric_dtype(s.dtype):
+            raise EstimationError(f"{name} column {value!r} has dtype {s.dtype}, expected numbers")
+        return s.to_numpy(dtype=np.float64, na_value=np.nan), value
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != (len(data),):
+        raise EstimationError(f"{name} has shape {arr.shape}; expected ({len(data)},), one value per row")
+    return arr, None
+
+
+def ppml(
+    data: pd.DataFrame,
+    formula: str,
+    vcov: str | dict[str, str] = "hetero",
+    weights: str | Sequence[float] | np.ndarray | None = None,
+    offset: str | Sequence[float] | np.ndarray | None = None,
+    drop_singletons: bool = True,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+    *,
+    separation: Sequence[str] = ("fe", "simplex", "relu"),
+    fixef_tol: float = 1e-8,
+    fixef_maxiter: int = 10_000,
+    collin_tol: float = 1e-9,
+) -> PPMLResult:
+    """Poisson pseudo-maximum likelihood with high-dimensional fixed effects.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation (e.g. exporter, importer, year).
+    formula : str
+        ``"y ~ x1 + log(x2) | fe1 + a^b"`` (fixest syntax; see :mod:`labourlink.gravity.formula`).
+        ``y`` is in levels (e.g. trade in US$, migrant stock in persons), never logged.
+    vcov : {"hetero", "iid"} or {"CRV1": "col"} or {"CRV1": "col1+col2"}
+        Coefficient covariance: heteroskedasticity-robust (HC1, default), classical, clustered
+        one-way, or two-way (Cameron-Gelbach-Miller); small-sample corrections as fixest/pyfixest.
+    weights : column name or array, optional
+        Observation weights (>= 0; rows with weight 0 are dropped).
+    offset : column name or array, optional
+        Offset on the log scale (coefficient fixed at 1).
+    drop_singletons : bool
+        Drop observations alone in a fixed-effect group (reported in ``singleton``).
+    tol : float
+        IRLS tolerance on ``|dev - dev_old| / (0.1 + |dev_old|)``.
+    max_iter : int
+        Maximum IRLS iterations; when reached, ``converged`` is False and a
+        :class:`~labourlink.errors.ConvergenceWarning` is issued.
+    separation : sequence of {"fe", "simplex", "relu"}
+        Separation checks to run (all by default).
+    fixef_tol, fixef_maxiter : float, int
+        Final tolerance and iteration cap of the fixed-effect demeaning.
+    collin_tol : float
+        Tolerance of the collinearity check (regressors dropped are listed in ``collinear``).
+
+    Returns
+    -------
+    PPMLResult
+
+    Raises
+    ------
+    EstimationError
+        Bad formula or columns, negative ``y``, nothing left to estimate.
+    InvalidArgumentError
+        Unknown vcov or separation method, bad tolerances.
+    """
+    with _single_threaded_blas():
+        return _ppml(data, formula, vcov, weights, offset, drop_singletons, tol, max_iter,
+                     separation, fixef_tol, fixef_maxiter, collin_tol)
+
+
+def _ppml(
+    data: pd.DataFrame,
+    formula: str,
+    vcov: str | dict[str, str],
+    weights: str | Sequence[float] | np.ndarray | None,
+    offset: str | Sequence[float] | np.ndarray | None,
+    drop_singletons: bool,
+    tol: float,
+    max_iter: int,
+    separation: Sequence[str],
+    fixef_tol: float,
+    fixef_maxiter: int,
+    collin_tol: float,
+) -> PPMLResult:
+    parsed = parse_formula(formula)
+    spec = parse_vcov(vcov)
+    methods = validate_methods(separation)
+    settings = IRLSSettings(tol=tol, max_iter=max_iter, fixef_tol=fixef_tol,
+                            fixef_maxiter=fixef_maxiter, collin_tol=collin_tol)
+    design = build_design(data, parsed)
+    n_in = len(design.y)
+    valid = design.valid.copy()
+    w_in, _ = _column_or_array(data, weights, "weights")
+    off_in, off_col = _column_or_array(data, offset, "offset")
+    if w_in is not None:
+        if np.any(w_in[np.isfinite(w_in)] < 0):
+            raise EstimationError("weights must be >= 0; found negative values")
+        valid &= np.isfinite(w_in) & (w_in > 0)
+    if off_in is not None:
+        valid &= np.isfinite(off_in)
+    cluster_raw: list[np.ndarray] = []
+    for col in spec.clusters:
+        if col not in data.columns:
+            raise InvalidArgumentError("vcov", vcov, f"cluster columns from the data ({', '.join(map(str, data.columns))})")
+        codes = pd.factorize(data[col])[0]
+        valid &= codes >= 0
+        cluster_raw.append(codes)
+
+    y_all = design.y
+    if not (y_all[valid] > 0).any():
+        raise EstimationError(
+            f"formula {formula!r}: the dependent variable is 0 on every row with complete data; "
+            "PPML needs some positive values"
+        )
+    codes_all = design.fe_codes
+    has_fe = codes_all.shape[0] > 0
+    separated = np.zeros(n_in, dtype=bool)
+    single = np.zeros(n_in, dtype=bool)
+    sample = valid.copy()
+    for _ in range(100):
+        changed = False
+        idx = np.flatnonzero(sample)
+        if has_fe and drop_singletons:
+            s = singletons(codes_all[:, idx])
+            if s.any():
+                single[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+                idx = np.flatnonzero(sample)
+        if has_fe and "fe" in methods:
+            s = fe_separation(y_all[idx], codes_all[:, idx])
+            if s.any():
+                separated[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+                idx = np.flatnonzero(sample)
+        if not has_fe and "simplex" in methods and design.X.shape[1]:
+            s = simplex_separation(y_all[idx], design.X[idx])
+            if s.any():
+                separated[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+                idx = np.flatnonzero(sample)
+        if "relu" in methods and idx.size and (y_all[idx] == 0).any():
+            fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
+            s, _ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+            if s.any():
+                separated[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+        if not changed:
+            break
+
+    idx = np.flatnonzero(sample)
+    if idx.size == 0:
+        raise EstimationError(f"formula {formula!r}: no observation left after dropping missing "
+                              "values, singletons and separated observations")
+    y = y_all[idx]
+    if not (y > 0).any():
+        raise EstimationError(f"formula {formula!r}: the dependent variable is 0 on every row used")
+    X = np.ascontiguousarray(design.X[idx])
+    fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
+    w_user = w_in[idx] if w_in is not None else None
+    off = off_in[idx] if off_in is not None else np.zeros(idx.size)
+
+    out = fit_ppml_irls(y, X, fe, weights=w_user, offset=off if off_in is not None else None,
+                        settings=settings)
+    names = parsed.coef_names
+    collinear = tuple(n for n, k in zip(names, out.keep, strict=True) if not k)
+    coef_names = tuple(n for n, k in zip(names, out.keep, strict=True) if k)
+    if not out.converged:
+        warnings.warn(
+            f"PPML {formula!r} did not converge in {out.iterations} IRLS iterations "
+            f"(tol={tol}); the result has converged=False. Raise max_iter or check the data",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    fe_levels: tuple[pd.Index, ...] = ()
+    if fe is not None:
+        levs = []
+        for q, lab in enumerate(design.fe_levels):
+            used = np.unique(codes_all[q, idx])  # compact code g <-> used[g] (sorted, as from_codes)
+            levs.append(lab[used])
+        fe_levels = tuple(levs)
+    cl_codes = [pd.factorize(c[idx])[0].astype(np.int64) for c in cluster_raw]
+    V, df_k = compute_vcov(
+        spec, Xd=out.Xd, w=out.w, resid=out.resid,
+        fe_codes=fe.codes if fe is not None else np.empty((0, idx.size), dtype=np.int32),
+        fe_names=parsed.fixef_names,
+        n_groups=fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64),
+        cluster_codes=cl_codes,
+    )
+    uw = w_user if w_user is not None else np.ones(idx.size)
+    loglik = float(np.sum(uw * (y * np.log(np.where(y > 0, out.mu, 1.0)) - out.mu - gammaln(y + 1))))
+    loglik_null = None
+    if w_user is None:
+        m = float(y.mean())
+        loglik_null = float(np.sum(y * np.log(m) - m - gammaln(y + 1)))
+    record = FitRecord(
+        parsed=parsed, coef_names=coef_names, beta=out.beta, vcov=V, vcov_label=spec.label,
+        df_k=df_k, nobs_input=n_in, sample=sample, separated=separated, singleton=single,
+        collinear=collinear, converged=out.converged, iterations=out.iterations,
+        demean_iterations=out.demean_iterations, deviance=out.deviance, loglik=loglik,
+        loglik_null=loglik_null, y=y, mu=out.mu, eta=out.eta, offset=off,
+        X_kept=X[:, out.keep], fe=fe, fe_levels=fe_levels, offset_col=off_col,
+    )
+    return PPMLResult(record)

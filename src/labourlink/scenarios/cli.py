@@ -1,0 +1,115 @@
+"""``labourlink scenario new | run | compare | examples``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from labourlink.errors import InvalidArgumentError
+
+FORMATS = ("table", "json")
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+
+def example_paths() -> list[Path]:
+    """Shipped example scenario files (sorted)."""
+    return sorted(EXAMPLES_DIR.glob("*.yaml"))
+
+
+def _run(spec_path: Path, draws: int, seed: int, store: Path | None):  # type: ignore[no-untyped-def]
+    from labourlink.scenarios.inputs import load_inputs
+    from labourlink.scenarios.mobility import run_scenario
+    from labourlink.scenarios.spec import load_spec
+    from labourlink.store.db import connect
+
+    spec = load_spec(spec_path)
+    con = connect(store)
+    try:
+        data = load_inputs(con, spec)
+    finally:
+        con.close()
+    return run_scenario(spec, data, draws=draws, seed=seed)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scenario`` command group to the labourlink CLI."""
+    sc = typer.Typer(name="scenario", no_args_is_help=True, help=(
+        "Labour-mobility agreement scenarios: write a YAML spec (`scenario new`), run it through "
+        "the general-equilibrium chain (`scenario run`), compare two (`scenario compare`)."))
+
+    @sc.command("new")
+    def new() -> None:
+        """Print a commented scenario template (redirect it: `labourlink scenario new > my.yaml`)."""
+        from labourlink.scenarios.spec import template
+
+        typer.echo(template(), nl=False)
+
+    @sc.command("examples")
+    def examples() -> None:
+        """Print the paths of the shipped example scenario files, one per line."""
+        for p in example_paths():
+            typer.echo(str(p))
+
+    @sc.command("run")
+    def run(
+        spec: Path = typer.Argument(..., help="Scenario YAML file."),
+        draws: int = typer.Option(500, "--draws", min=0,
+                                  help="Monte Carlo draws of the coefficients (default 500; 0 = "
+                                  "point estimate only)."),
+        fmt: str = typer.Option("table", "--format", help="Output: table (default) or json."),
+        seed: int = typer.Option(0, "--seed", help="Random seed of the draws (default 0)."),
+        store: Path | None = typer.Option(None, "--store", help="Store file (default: "
+                                          "LABOURLINK_STORE or data/labourlink.duckdb)."),
+    ) -> None:
+        """Run a scenario: per-country trade, real GDP and remittance effects, with 90% intervals."""
+        if fmt not in FORMATS:
+            raise InvalidArgumentError("--format", fmt, FORMATS)
+        res = _run(spec, draws, seed, store)
+        typer.echo(res.to_json() if fmt == "json" else res.summary())
+
+    @sc.command("compare")
+    def compare(
+        spec_a: Path = typer.Argument(..., help="First scenario YAML."),
+        spec_b: Path = typer.Argument(..., help="Second scenario YAML."),
+        draws: int = typer.Option(0, "--draws", min=0,
+                                  help="Monte Carlo draws for each scenario (default 0)."),
+        fmt: str = typer.Option("table", "--format", help="Output: table (default) or json."),
+        seed: int = typer.Option(0, "--seed", help="Random seed of the draws (default 0)."),
+        store: Path | None = typer.Option(None, "--store", help="Store file (default: "
+                                          "LABOURLINK_STORE or data/labourlink.duckdb)."),
+    ) -> None:
+        """Compare two scenarios on the countries that are parties to either."""
+        if fmt not in FORMATS:
+            raise InvalidArgumentError("--format", fmt, FORMATS)
+        ra = _run(spec_a, draws, seed, store)
+        rb = _run(spec_b, draws, seed, store)
+        if fmt == "json":
+            typer.echo(json.dumps({"scenarios": [ra.to_json_dict(), rb.to_json_dict()]}, indent=2))
+            return
+        import pandas as pd
+
+        parties = list(dict.fromkeys([*ra.spec.senders, *ra.spec.receivers, *rb.spec.senders,
+                                      *rb.spec.receivers]))
+        fa = ra.to_frame()
+        fb = rb.to_frame()
+        cols = ["delta_exports_usd", "delta_real_gdp_pct", "delta_remittances_usd"]
+        rows = []
+        for c in parties:
+            row: dict[str, object] = {"country": c}
+            for col in cols:
+                a = float(fa.loc[c, col]) if c in fa.index else float("nan")
+                b = float(fb.loc[c, col]) if c in fb.index else float("nan")
+                row[f"{col} [A]"] = a
+                row[f"{col} [B]"] = b
+            rows.append(row)
+        with pd.option_context("display.width", 200, "display.max_columns", 20,
+                               "display.float_format", "{:,.4g}".format):
+            typer.echo(f"A = {ra.spec.name}   B = {rb.spec.name}")
+            typer.echo(pd.DataFrame(rows).to_string(index=False))
+            typer.echo("")
+            typer.echo("Ledger A:\n" + ra.ledger().to_string(index=False))
+            typer.echo("\nLedger B:\n" + rb.ledger().to_string(index=False))
+
+    app.add_typer(sc, name="scenario")

@@ -1,0 +1,224 @@
+"""Everything a labour-mobility scenario reads from the store, in one place.
+
+:func:`load_inputs` takes an open DuckDB connection to a store built with
+:mod:`labourlink.store.schema` and returns :class:`ScenarioData`: the baseline trade matrix of the
+GE world, bilateral migrant stocks, remittances, GDP, GDP per capita (PPP) and employment. Every
+choice made (source, year, imputation) is written to ``ScenarioData.notes``.
+
+Tables and codes used:
+
+``trade``
+    ``product = '_T'``, unit ``current US$`` or ``current US$ million``. Source: the spec's
+    ``ge.trade_source``, else the source with the most countries. Year: the spec's ``ge.year``, else
+    the latest year in which every party appears. Codes that are not countries (``EUN``, ``XXX``,
+    ...) are dropped. When the source has no intra-national flows (exporter == importer), they are
+    imputed as ``GDP - recorded exports`` (at least 10 % of GDP), GDP from ``NY.GDP.MKTP.CD``.
+``migrant_stock``
+    ``sex = 'total'``, latest year of the preferred source (``undesa_ims2020`` if present).
+``remittance_bilateral``
+    latest year; US$ million from the host (``sending``) to the origin (``receiving``).
+``indicator``
+    ``NY.GDP.MKTP.CD`` (GDP, current US$), ``NY.GDP.PCAP.PP.KD`` (GDP per capita PPP, constant
+    2017 international $; fallback PWT ``PWT.rgdpe / PWT.pop``), ``PWT.emp`` (persons engaged,
+    million). For each country the year closest to the trade year is used (later year on ties).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from labourlink.errors import InvalidArgumentError, StoreError
+from labourlink.scenarios.spec import Scenario
+
+__all__ = ["ScenarioData", "load_inputs"]
+
+GDP_CODE = "NY.GDP.MKTP.CD"
+GDP_PC_PPP_CODE = "NY.GDP.PCAP.PP.KD"
+PWT_GDP, PWT_POP, PWT_EMP = "PWT.rgdpe", "PWT.pop", "PWT.emp"
+PREFERRED_STOCK_SOURCE = "undesa_ims2020"
+DOMESTIC_FLOOR = 0.10
+UNIT_FACTOR = {"current US$": 1.0, "current US$ million": 1e6, "current US$ thousand": 1e3}
+
+
+@dataclass(frozen=True)
+class ScenarioData:
+    """Store inputs of a scenario (US$, persons; pairs keyed ``(origin, destination)``).
+
+    ``trade[i, j]`` flows from ``countries[i]`` to ``countries[j]`` (US$, diagonal = intra-national
+    sales). ``stock[(o, d)]`` migrants born in ``o`` living in ``d``; ``remittances[(o, d)]``
+    US$ per year sent from ``d`` to ``o``; ``immigrants[d]`` total immigrant stock of ``d``.
+    """
+
+    countries: tuple[str, ...]
+    trade: np.ndarray
+    year: int
+    trade_source: str
+    gdp_usd: dict[str, float]
+    gdp_pc_ppp: dict[str, float]
+    employment: dict[str, float]
+    stock: dict[tuple[str, str], float]
+    remittances: dict[tuple[str, str], float]
+    immigrants: dict[str, float]
+    stock_year: int | None
+    notes: tuple[str, ...] = field(default=())
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def _nearest(con: duckdb.DuckDBPyConnection, codes: list[str], year: int,
+             countries: list[str]) -> pd.DataFrame:
+    """Value of each (code, country) in the year nearest to ``year`` (later year on ties)."""
+    if not countries:
+        return pd.DataFrame(columns=["code", "iso3", "year", "value"])
+    con.register("_ll_countries", pd.DataFrame({"iso3": countries}))
+    try:
+        q = f"""
+            SELECT code, iso3, year, value FROM (
+              SELECT code, iso3, year, value,
+                     row_number() OVER (PARTITION BY code, iso3
+                                        ORDER BY abs(year - {int(year)}), year DESC) AS k
+              FROM indicator
+              WHERE code IN ({", ".join("?" for _ in codes)}) AND value IS NOT NULL
+                AND iso3 IN (SELECT iso3 FROM _ll_countries))
+            WHERE k = 1"""
+        return con.execute(q, codes).df()
+    finally:
+        con.unregister("_ll_countries")
+
+
+def _pick_trade(con: duckdb.DuckDBPyConnection, spec: Scenario) -> tuple[str, int, str]:
+    parties = set(spec.senders) | set(spec.receivers)
+    units = list(UNIT_FACTOR)
+    ph = ", ".join("?" for _ in units)
+    cover = con.execute(
+        f"""SELECT source, year, unit, count(DISTINCT exporter) AS n_exp,
+                   list(DISTINCT exporter) AS ex, list(DISTINCT importer) AS im
+            FROM trade WHERE product = '_T' AND unit IN ({ph})
+            GROUP BY source, year, unit""", units).df()
+    if cover.empty:
+        raise StoreError("the store's trade table has no aggregate flows (product '_T') in "
+                         f"{', '.join(units)}; build the store with `labourlink data build`")
+    if spec.ge.trade_source is not None:
+        cover = cover[cover["source"] == spec.ge.trade_source]
+        if cover.empty:
+            raise InvalidArgumentError("ge.trade_source", spec.ge.trade_source,
+                                       sorted(set(con.execute("SELECT DISTINCT source FROM trade")
+                                                  .df()["source"])))
+    cover["has_all"] = [parties <= (set(e) | set(i)) for e, i in zip(cover["ex"], cover["im"],
+                                                                      strict=True)]
+    if spec.ge.year is not None:
+        cover = cover[cover["year"] == spec.ge.year]
+        if cover.empty:
+            raise InvalidArgumentError("ge.year", spec.ge.year, "a year present in the trade table")
+    ok = cover[cover["has_all"]]
+    if ok.empty:
+        raise InvalidArgumentError(
+            "senders/receivers", sorted(parties),
+            "countries that all appear in one year of one trade source; set ge.trade_source / "
+            "ge.year or drop the missing party")
+    best_n = ok.groupby("source")["n_exp"].max().sort_values(ascending=False)
+    source = spec.ge.trade_source or str(best_n.index[0])
+    row = ok[ok["source"] == source].sort_values("year").iloc[-1]
+    return source, int(row["year"]), str(row["unit"])
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
+    """Read the inputs of ``spec`` from the store (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    con
+        Open connection to a labourlink store (read-only is enough).
+    spec
+        The validated scenario.
+
+    Returns
+    -------
+    ScenarioData
+    """
+    needed = {"trade", "migrant_stock", "remittance_bilateral", "indicator", "country"}
+    missing = needed - _tables(con)
+    if missing:
+        raise StoreError(f"store lacks tables {sorted(missing)}; rebuild it with "
+                         "`labourlink data build`")
+    notes: list[str] = []
+    source, year, unit = _pick_trade(con, spec)
+    factor = UNIT_FACTOR[unit]
+    flows = con.execute(
+        "SELECT exporter, importer, sum(value) AS v FROM trade WHERE source = ? AND year = ? "
+        "AND product = '_T' AND unit = ? GROUP BY exporter, importer", [source, year, unit]).df()
+    known = set(con.execute("SELECT iso3 FROM country").df()["iso3"])
+    dropped = sorted((set(flows["exporter"]) | set(flows["importer"])) - known)
+    flows = flows[flows["exporter"].isin(known) & flows["importer"].isin(known)]
+    if dropped:
+        notes.append(f"trade codes that are not countries dropped: {', '.join(dropped)}")
+    countries = sorted(set(flows["exporter"]) | set(flows["importer"]))
+    gdp_tab = _nearest(con, [GDP_CODE], year, countries)
+    gdp = dict(zip(gdp_tab["iso3"], gdp_tab["value"].astype(float), strict=True))
+    has_domestic = bool((flows["exporter"] == flows["importer"]).any())
+    if not has_domestic:
+        no_gdp = sorted(set(countries) - set(gdp))
+        parties = set(spec.senders) | set(spec.receivers)
+        if parties & set(no_gdp):
+            raise StoreError(f"no GDP ({GDP_CODE}) in the store for {sorted(parties & set(no_gdp))}"
+                             ", needed to impute intra-national sales")
+        if no_gdp:
+            notes.append(f"{len(no_gdp)} trade countries without GDP dropped: {', '.join(no_gdp)}")
+        countries = [c for c in countries if c in gdp]
+    pos = {c: k for k, c in enumerate(countries)}
+    flows = flows[flows["exporter"].isin(pos) & flows["importer"].isin(pos)]
+    n = len(countries)
+    x = np.zeros((n, n))
+    x[flows["exporter"].map(pos).to_numpy(), flows["importer"].map(pos).to_numpy()] = (
+        flows["v"].to_numpy(float) * factor)
+    if not has_domestic:
+        np.fill_diagonal(x, 0.0)
+        exports = x.sum(axis=1)
+        g = np.array([gdp[c] for c in countries])
+        np.fill_diagonal(x, np.maximum(g - exports, DOMESTIC_FLOOR * g))
+        notes.append(f"intra-national sales imputed as GDP - exports (at least "
+                     f"{DOMESTIC_FLOOR:.0%} of GDP): source {source} has no domestic flows")
+    notes.append(f"baseline trade: source {source}, year {year}, {n} countries, unit {unit}")
+    # migrant stocks
+    srcs = con.execute("SELECT source, max(year) FROM migrant_stock WHERE sex = 'total' "
+                       "GROUP BY source").fetchall()
+    stock: dict[tuple[str, str], float] = {}
+    immigrants: dict[str, float] = {}
+    stock_year: int | None = None
+    if srcs:
+        by = dict(srcs)
+        s_src = PREFERRED_STOCK_SOURCE if PREFERRED_STOCK_SOURCE in by else sorted(by)[0]
+        stock_year = int(by[s_src])
+        st = con.execute("SELECT origin, destination, persons FROM migrant_stock WHERE source = ? "
+                         "AND year = ? AND sex = 'total'", [s_src, stock_year]).df()
+        par = st[st["origin"].isin(spec.senders) & st["destination"].isin(spec.receivers)]
+        stock = {(o, d): float(p) for o, d, p in par.itertuples(index=False)}
+        tot = st[st["destination"].isin(spec.receivers)].groupby("destination")["persons"].sum()
+        immigrants = {str(k): float(v) for k, v in tot.items()}
+        notes.append(f"migrant stocks: {s_src} {stock_year}")
+    # remittances (US$ million -> US$)
+    rem = con.execute(
+        "SELECT sending, receiving, usd_million FROM remittance_bilateral WHERE year = "
+        "(SELECT max(year) FROM remittance_bilateral)").df()
+    rem = rem[rem["sending"].isin(spec.receivers) & rem["receiving"].isin(spec.senders)]
+    remittances = {(r, s): float(v) * 1e6 for s, r, v in rem.itertuples(index=False)}
+    # income per head and employment
+    parties = sorted(set(spec.senders) | set(spec.receivers))
+    ind = _nearest(con, [GDP_PC_PPP_CODE, PWT_GDP, PWT_POP, PWT_EMP], year, parties)
+    val = {(c, i): float(v) for c, i, _, v in ind.itertuples(index=False)}
+    gdp_pc: dict[str, float] = {}
+    for c in parties:
+        if (GDP_PC_PPP_CODE, c) in val:
+            gdp_pc[c] = val[(GDP_PC_PPP_CODE, c)]
+        elif (PWT_GDP, c) in val and (PWT_POP, c) in val and val[(PWT_POP, c)] > 0:
+            gdp_pc[c] = val[(PWT_GDP, c)] / val[(PWT_POP, c)]
+            notes.append(f"GDP per capita PPP of {c} from PWT rgdpe/pop")
+    employment = {c: val[(PWT_EMP, c)] * 1e6 for c in parties if (PWT_EMP, c) in val}
+    return ScenarioData(tuple(countries), x, year, source, gdp, gdp_pc, employment, stock,
+                        remittances, immigrants, stock_year, tuple(notes))

@@ -1,0 +1,286 @@
+"""The labour-mobility scenario file (YAML), validated with pydantic.
+
+A scenario describes a co-operative agreement: labour-market access granted by receiving countries
+in return for co-operation of sending countries on migration management (return and readmission,
+enforcement against irregular migration). :func:`load_spec` reads and validates a file; every
+error names the field, the bad value and the allowed values (:class:`InvalidArgumentError`).
+
+Defaults that are not data are literature values, stated where they are defined:
+
+* migration-trade elasticity 0.15: central value of the meta-analysis of Genc, Gheasi, Nijkamp &
+  Poot (2012), "The impact of immigration on international trade: a meta-analysis" (in *Migration
+  Impact Assessment*, Edward Elgar), which reports average elasticities of trade with respect to
+  the immigrant stock of about 0.15 (imports 0.17, exports 0.13 across studies). The standard error
+  0.05 used for Monte Carlo draws is **our assumption** spanning roughly the 0.05-0.25 range of
+  study means; it is not a published standard error;
+* RTA effect 0.557 (SE 0.102): Yotov et al. (2016), chapter 1, PPML with pair fixed effects
+  (``PUBLISHED_RESULTS.md`` B3 and C1: .5571853, semirobust SE .055771 in the Stata log; the R
+  replication with pair-clustered SE gives 0.5572 (0.1022), which we use);
+* CES labour demand: elasticity between skill groups 2.0 (Katz & Murphy 1992 estimate about 1.4;
+  Ottaviano & Peri 2012 use about 2) and between natives and migrants within a skill group 20
+  (Ottaviano & Peri 2012, JEEA 10(1), preferred estimates about 20);
+* capital share 0.33 for the short-run (capital fixed) case.
+
+Until the linkages models of this project publish estimated coefficients, these literature
+defaults are used and every output says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from labourlink.errors import InvalidArgumentError
+
+__all__ = [
+    "INSTRUMENTS",
+    "GESettings",
+    "LabourMarket",
+    "Scenario",
+    "TradeCost",
+    "load_spec",
+    "parse_spec",
+    "template",
+]
+
+Instrument = Literal["bilateral_labour_agreement", "mou", "trade_agreement_mnp", "seasonal_scheme"]
+INSTRUMENTS: tuple[str, ...] = ("bilateral_labour_agreement", "mou", "trade_agreement_mnp",
+                                "seasonal_scheme")
+
+LITERATURE_NOTE = ("trade-cost coefficients are literature defaults (migration-trade elasticity: "
+                   "Genc et al. 2012 meta-analysis; RTA effect: Yotov et al. 2016 pair-FE PPML), "
+                   "not estimates from this project's linkages models")
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _iso3(value: str) -> str:
+    from labourlink.countries import try_resolve
+
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a country code")
+    code = try_resolve(value.strip())
+    if code is None:
+        raise ValueError(f"unknown country {value!r}; use an ISO3 code such as 'NPL', 'KOR'")
+    return code
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TradeCost(_Strict):
+    """Trade-cost effect of the agreement (log points of ``t_ij^(1-sigma)``)."""
+
+    migration_elasticity: float = Field(0.15, description="elasticity of bilateral trade to the "
+                                        "bilateral migrant stock (Genc et al. 2012)")
+    migration_elasticity_se: float = Field(0.05, ge=0.0, description="SE for draws (assumption)")
+    rta_effect: float = Field(0.557, description="PPML pair-FE RTA coefficient (Yotov et al. 2016)")
+    rta_effect_se: float = Field(0.102, ge=0.0)
+    rta_share: Share = Field(
+        0.0, description="share of the RTA effect the agreement brings to each sender-receiver "
+        "pair: 0 (default) when it creates no new trade agreement, 1 when it comes with a new "
+        "RTA (e.g. an EPA with a movement-of-natural-persons chapter between parties without one)")
+    source: str = Field("literature default", description="where the coefficients come from")
+
+
+class LabourMarket(_Strict):
+    """CES labour demand of the receiving country (two skill groups, natives and migrants)."""
+
+    sigma_skill: float = Field(2.0, gt=0.0, description="between skill groups (Ottaviano-Peri 2012)")
+    sigma_native_migrant: float = Field(20.0, gt=0.0, description="within a skill group (idem)")
+    capital_adjusts: bool = Field(True, description="long run: capital adjusts (no aggregate wage "
+                                  "effect); False: capital fixed")
+    capital_share: Share = 0.33
+    native_high_skill_share: Share = Field(
+        0.35, description="share of high-skilled workers among native workers (assumption; set it "
+        "per receiver)")
+    migrant_share_of_employment: Share | None = Field(
+        None, description="baseline migrant share of employment; default: immigrant stock / "
+        "employment from the store")
+
+
+class GESettings(_Strict):
+    """General-equilibrium settings for the trade channel."""
+
+    sigma: float = Field(7.0, gt=1.0, description="elasticity of substitution (book: 7)")
+    year: int | None = Field(None, description="baseline trade year; default: latest year with "
+                             "all parties present")
+    trade_source: str | None = Field(None, description="store trade source; default: the one "
+                                     "covering most countries in current US$")
+    reference: str | None = Field(None, description="reference importer; default USA")
+    region: list[Annotated[str, Field()]] | None = Field(
+        None, description="countries of the 'region' aggregate; default: all parties")
+
+    @field_validator("reference")
+    @classmethod
+    def _ref(cls, v: str | None) -> str | None:
+        return None if v is None else _iso3(v)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else [_iso3(c) for c in v]
+
+
+class Scenario(_Strict):
+    """A labour-mobility agreement between sending and receiving countries.
+
+    Units: workers per year (persons), remittances in current US$ per migrant per year, wage gap as
+    the ratio of destination to origin earnings (GDP per capita, PPP), shares in [0, 1].
+    """
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    senders: list[str] = Field(min_length=1)
+    receivers: list[str] = Field(min_length=1)
+    instrument: Instrument
+    workers_per_year: float = Field(ge=0.0, description="additional workers admitted per year, "
+                                    "all sender-receiver pairs together")
+    years_in_force: int = Field(ge=1, le=50)
+    skill_mix: Share = Field(0.2, description="share of high-skilled among the additional workers")
+    return_rate: Share = Field(0.0, description="share of the additional stock returning each year")
+    irregular_reduction: Share = Field(0.0, description="reduction of the irregular migrant stock "
+                                       "from enforcement co-operation (share, reached at the end)")
+    irregular_share: Share = Field(0.1, description="irregular migrants as a share of the "
+                                   "bilateral migrant stock (assumption: no store data)")
+    remittance_per_migrant_usd: float | None = Field(
+        None, ge=0.0, description="default: bilateral remittances / bilateral migrant stock")
+    wage_gap_ratio: float | None = Field(
+        None, gt=0.0, description="destination / origin earnings; default: GDP per capita PPP "
+        "ratio (WDI NY.GDP.PCAP.PP.KD, else PWT rgdpe/pop)")
+    allocation: dict[str, float] | None = Field(
+        None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
+        "bilateral migrant stock")
+    trade_cost: TradeCost = TradeCost()
+    labour_market: LabourMarket = LabourMarket()
+    ge: GESettings = GESettings()
+
+    @field_validator("senders", "receivers")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        out = [_iso3(c) for c in v]
+        if len(set(out)) != len(out):
+            raise ValueError(f"duplicated countries in {out}")
+        return out
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        both = set(self.senders) & set(self.receivers)
+        if both:
+            raise ValueError(f"countries both sender and receiver: {sorted(both)}")
+        if self.allocation is not None:
+            pairs = {f"{s}-{r}" for s in self.senders for r in self.receivers}
+            bad = sorted(set(self.allocation) - pairs)
+            if bad:
+                raise ValueError(f"allocation keys {bad} are not sender-receiver pairs; allowed: "
+                                 f"{sorted(pairs)}")
+            if any(v < 0 for v in self.allocation.values()) or sum(self.allocation.values()) <= 0:
+                raise ValueError("allocation shares must be >= 0 and sum to a positive number")
+        return self
+
+    @property
+    def rta_share(self) -> float:
+        """Share of the RTA effect applied (see :class:`TradeCost`)."""
+        return self.trade_cost.rta_share
+
+    @property
+    def is_zero(self) -> bool:
+        """True when the scenario changes nothing (no workers, no irregular reduction, no RTA)."""
+        return self.workers_per_year == 0 and self.irregular_reduction == 0 and self.rta_share == 0
+
+
+def _format_error(exc: ValidationError, origin: str) -> InvalidArgumentError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(file)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_fields(err["loc"])
+        return InvalidArgumentError(f"{origin}: field {loc}", err.get("input"),
+                                    f"no such field; allowed fields here: {allowed}")
+    if err["type"] == "literal_error":
+        return InvalidArgumentError(f"{origin}: {loc}", err.get("input"), INSTRUMENTS
+                                    if loc == "instrument" else msg)
+    if err["type"] == "missing":
+        return InvalidArgumentError(f"{origin}: {loc}", None, "a value (this field is required; "
+                                    "see `labourlink scenario new`)")
+    return InvalidArgumentError(f"{origin}: {loc}", err.get("input"), msg)
+
+
+def _allowed_fields(loc: tuple[Any, ...]) -> str:
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        ann = model.model_fields.get(str(part))
+        if ann is None or not (isinstance(ann.annotation, type)
+                               and issubclass(ann.annotation, BaseModel)):
+            break
+        model = ann.annotation
+    return ", ".join(model.model_fields)
+
+
+def parse_spec(data: dict[str, Any], origin: str = "scenario") -> Scenario:
+    """Validate a scenario given as a mapping (e.g. parsed YAML)."""
+    if not isinstance(data, dict):
+        raise InvalidArgumentError(origin, type(data).__name__, "a YAML mapping of scenario fields")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _format_error(exc, origin) from None
+
+
+def load_spec(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidArgumentError("scenario file", str(p), "an existing YAML file "
+                                   "(`labourlink scenario new > my.yaml` writes a template)")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidArgumentError("scenario file", str(p), f"valid YAML ({exc})") from None
+    return parse_spec(data, origin=p.name)
+
+
+def template() -> str:
+    """A commented YAML template (what ``labourlink scenario new`` prints)."""
+    return TEMPLATE
+
+
+TEMPLATE = """\
+# labourlink labour-mobility scenario (validated on `labourlink scenario run`).
+# Countries: ISO3 codes. Shares are in [0, 1]. Money in current US$.
+name: my-scenario
+description: >
+  One sentence saying what the agreement does.
+senders: [NPL, BGD]              # countries of origin of the additional workers
+receivers: [KOR]                 # countries granting labour-market access
+# one of: bilateral_labour_agreement, mou, trade_agreement_mnp, seasonal_scheme
+instrument: mou
+workers_per_year: 10000          # additional workers admitted per year, all pairs together
+years_in_force: 5                # effects are reported at the end of this period
+skill_mix: 0.2                   # share of high-skilled among the additional workers
+return_rate: 0.1                 # share of the additional stock returning home each year
+irregular_reduction: 0.0         # fall in the irregular stock from enforcement co-operation
+irregular_share: 0.1             # irregular migrants / bilateral stock (assumption; no data)
+# remittance_per_migrant_usd: 3000   # default: bilateral remittances / bilateral stock
+# wage_gap_ratio: 4.0                # default: GDP per capita PPP ratio receiver / sender
+# allocation: {NPL-KOR: 0.6, BGD-KOR: 0.4}   # default: proportional to bilateral stocks
+trade_cost:                      # literature defaults until the linkages models are estimated
+  migration_elasticity: 0.15     # Genc et al. (2012) meta-analysis
+  migration_elasticity_se: 0.05  # assumption (range of study means)
+  rta_effect: 0.557              # Yotov et al. (2016), PPML with pair fixed effects
+  rta_effect_se: 0.102
+  rta_share: 0.0                 # 1 if the agreement also creates a new RTA between the parties
+labour_market:
+  sigma_skill: 2.0               # between skill groups (Ottaviano & Peri 2012)
+  sigma_native_migrant: 20.0     # natives vs migrants within a skill group (idem)
+  capital_adjusts: true
+  native_high_skill_share: 0.35  # assumption; set it for the receiver
+ge:
+  sigma: 7.0                     # Yotov et al. (2016) chapter 2
+  # year: 2019                   # default: latest year with all parties in the trade data
+  # reference: USA
+"""

@@ -1,0 +1,351 @@
+"""Remittances: inflows, outflows, % of GDP, per emigrant abroad, bilateral corridors, dependence.
+
+Country-year series come from the store's ``indicator`` table, World Bank WDI (source
+``wdi_remittances``): ``BX.TRF.PWKR.CD.DT`` personal remittances received and
+``BM.TRF.PWKR.CD.DT`` paid (current US$), ``BX.TRF.PWKR.DT.GD.ZS`` received (% of GDP).
+Bilateral corridors come from ``remittance_bilateral`` (World Bank bilateral remittance matrix
+2017, US$ million, source ``wb_remittance_matrix_2017``).
+
+Year alignment of *received per emigrant abroad*: remittances received in year *t* divided by the
+country's emigrant stock (UN DESA, persons born there living abroad) in the latest stock year
+*s* <= *t* with *t - s* <= 4 (e.g. 2017 -> 2015, 2021 and 2022 -> 2020); the stock year used is
+returned in ``emigrants_stock_year``. Years before the first stock year get NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from labourlink.errors import InvalidArgumentError
+from labourlink.trends._common import (
+    GDP_CODE,
+    POPULATION_SOURCE,
+    REM_PAID_CODE,
+    REM_PCT_GDP_CODE,
+    REM_RECEIVED_CODE,
+    REM_SOURCE,
+    REMITTANCE_MATRIX_SOURCE,
+    Aggregation,
+    GroupLike,
+    RemittanceSide,
+    check_option,
+    check_stock_source,
+    country_names,
+    get_connection,
+    normalise_years,
+    resolve_group,
+)
+
+#: Longest gap (years) between a remittance year and the emigrant-stock year it is divided by.
+MAX_STOCK_LAG = 4
+
+REMITTANCE_COLUMNS = ["group", "iso3", "name", "year", "received_usd", "paid_usd",
+                      "received_pct_gdp", "emigrants_persons", "emigrants_stock_year",
+                      "received_per_emigrant_usd"]
+
+
+def remittance_years(con: duckdb.DuckDBPyConnection, source: str = REM_SOURCE) -> list[int]:
+    """Years with WDI remittance data in the store (ascending)."""
+    rows = con.execute(
+        "SELECT DISTINCT year FROM indicator WHERE source = ? AND list_contains(?, code) "
+        "AND value IS NOT NULL ORDER BY 1",
+        [source, [REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE]],
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def stock_year_for(year: int, stock_years: list[int]) -> int | None:
+    """The emigrant-stock year used for remittance year ``year`` (see module docstring)."""
+    earlier = [s for s in stock_years if s <= year and year - s <= MAX_STOCK_LAG]
+    return max(earlier) if earlier else None
+
+
+def remittances(
+    group_or_iso3: GroupLike | None = "ESCAP",
+    years: int | Iterable[int] | None = None,
+    *,
+    by: Aggregation = "country",
+    stock_source: str = "undesa_ims2020",
+    source: str = REM_SOURCE,
+    strict_years: bool = True,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Remittance inflows, outflows, % of GDP and inflows per emigrant abroad.
+
+    Parameters
+    ----------
+    group_or_iso3
+        Group code, ISO3 code or list of ISO3 codes (default ``"ESCAP"``).
+    years
+        Integer years (default: every year with data). With ``strict_years`` an unavailable year
+        raises :class:`InvalidArgumentError` listing the available range.
+    by
+        ``"country"`` (a row per member and year with any data) or ``"group"`` (sums).
+    stock_source
+        ``migrant_stock`` revision for the per-emigrant ratio.
+    source
+        ``indicator`` source of the WDI series (default ``"wdi_remittances"``).
+    strict_years
+        ``False`` silently keeps only the requested years that have data (rows may be absent).
+    con
+        DuckDB connection (default: the store).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``iso3``, ``name`` (only ``by="country"``; for ``by="group"`` instead
+        ``countries`` reporting receipts and ``countries_paid`` reporting payments: group sums
+        cover only reporting members), ``year``, ``received_usd`` and ``paid_usd`` (current
+        US$), ``received_pct_gdp`` (percent
+        of GDP; for a group 100 * sum received / sum GDP ``NY.GDP.MKTP.CD`` over members reporting
+        both), ``emigrants_persons`` (stock in ``emigrants_stock_year``), ``emigrants_stock_year``
+        and ``received_per_emigrant_usd`` (US$ per emigrant abroad).
+    """
+    con = get_connection(con)
+    check_option("by", by, Aggregation)
+    grp = resolve_group(con, group_or_iso3)
+    available = remittance_years(con, source)
+    if not available:
+        raise InvalidArgumentError("source", source, "an indicator source with WDI remittance series "
+                                   "(run `labourlink data build`)")
+    if years is None:
+        yrs = available
+    elif strict_years:
+        yrs = normalise_years(years, available)
+    else:
+        wanted = [years] if isinstance(years, int) else list(years)
+        yrs = [int(y) for y in wanted if int(y) in available]
+    members = list(grp.members)
+    ind = con.execute(
+        """
+        SELECT iso3, year, code, value FROM indicator
+        WHERE source = ? AND list_contains(?, code) AND list_contains(?, iso3)
+          AND list_contains(?, year) AND value IS NOT NULL
+        """,
+        [source, [REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE], members, yrs],
+    ).df()
+    wide = ind.pivot_table(index=["iso3", "year"], columns="code", values="value",
+                           aggfunc="first").reset_index()
+    wide.columns.name = None
+    for code in (REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE):
+        if code not in wide:
+            wide[code] = np.nan
+    wide = wide.rename(columns={REM_RECEIVED_CODE: "received_usd", REM_PAID_CODE: "paid_usd",
+                                REM_PCT_GDP_CODE: "received_pct_gdp"})
+    if wide.empty:
+        wide = pd.DataFrame(columns=["iso3", "year", "received_usd", "paid_usd", "received_pct_gdp"])
+    wide["year"] = wide["year"].astype("int64")
+    for c in ("received_usd", "paid_usd", "received_pct_gdp"):
+        wide[c] = wide[c].astype("float64")
+
+    # emigrant stock in the aligned stock year
+    stock_years = check_stock_source(con, stock_source)
+    wide["emigrants_stock_year"] = [stock_year_for(int(y), stock_years) for y in wide["year"]]
+    used = sorted({int(s) for s in wide["emigrants_stock_year"].dropna()})
+    emig = con.execute(
+        """
+        SELECT origin AS iso3, year AS emigrants_stock_year, SUM(persons) AS emigrants_persons
+        FROM migrant_stock WHERE source = ? AND sex = 'total' AND list_contains(?, origin)
+          AND list_contains(?, year)
+        GROUP BY 1, 2
+        """,
+        [stock_source, members, used],
+    ).df()
+    emig["emigrants_stock_year"] = emig["emigrants_stock_year"].astype("float64")
+    wide["emigrants_stock_year"] = wide["emigrants_stock_year"].astype("float64")
+    wide = wide.merge(emig, on=["iso3", "emigrants_stock_year"], how="left")
+    has_stock = wide["emigrants_stock_year"].notna()
+    wide.loc[has_stock, "emigrants_persons"] = wide.loc[has_stock, "emigrants_persons"].fillna(0.0)
+    wide["emigrants_persons"] = wide["emigrants_persons"].astype("float64")
+    wide["emigrants_stock_year"] = wide["emigrants_stock_year"].astype("Int64")
+
+    if by == "country":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wide["received_per_emigrant_usd"] = np.where(
+                wide["emigrants_persons"] > 0, wide["received_usd"] / wide["emigrants_persons"], np.nan)
+        wide["name"] = wide["iso3"].map(country_names(con))
+        wide.insert(0, "group", grp.code)
+        return wide[REMITTANCE_COLUMNS].sort_values(["year", "iso3"]).reset_index(drop=True)
+
+    gdp = con.execute(
+        "SELECT iso3, year, value AS gdp_usd FROM indicator WHERE code = ? AND source = ? "
+        "AND list_contains(?, iso3) AND list_contains(?, year) AND value IS NOT NULL",
+        [GDP_CODE, POPULATION_SOURCE, members, yrs],
+    ).df()
+    gdp["year"] = gdp["year"].astype("int64")
+    wide = wide.merge(gdp, on=["iso3", "year"], how="left")
+    rows = []
+    for y, d in wide.groupby("year", sort=True):
+        rec = d.dropna(subset=["received_usd"])
+        both = rec.dropna(subset=["gdp_usd"])
+        per = rec.dropna(subset=["emigrants_persons"])
+        per = per[per["emigrants_persons"] > 0]
+        rows.append({
+            "group": grp.code, "countries": int(rec["iso3"].nunique()), "year": int(y),  # type: ignore[arg-type]
+            "received_usd": float(rec["received_usd"].sum()) if len(rec) else np.nan,
+            "countries_paid": int(d.loc[d["paid_usd"].notna(), "iso3"].nunique()),
+            "paid_usd": float(d["paid_usd"].sum()) if d["paid_usd"].notna().any() else np.nan,
+            "received_pct_gdp": (100.0 * both["received_usd"].sum() / both["gdp_usd"].sum()
+                                 if len(both) and both["gdp_usd"].sum() > 0 else np.nan),
+            "emigrants_persons": float(per["emigrants_persons"].sum()) if len(per) else np.nan,
+            "emigrants_stock_year": d["emigrants_stock_year"].dropna().max()
+            if d["emigrants_stock_year"].notna().any() else pd.NA,
+            "received_per_emigrant_usd": (per["received_usd"].sum() / per["emigrants_persons"].sum()
+                                          if len(per) else np.nan),
+        })
+    cols = ["group", "countries", "year", "received_usd", "countries_paid", "paid_usd",
+            "received_pct_gdp",
+            "emigrants_persons", "emigrants_stock_year", "received_per_emigrant_usd"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["emigrants_stock_year"] = out["emigrants_stock_year"].astype("Int64")
+    return out
+
+
+def remittance_corridors(
+    year: int = 2017,
+    n: int | None = 10,
+    group: GroupLike | None = None,
+    side: RemittanceSide = "receiving",
+    *,
+    source: str = REMITTANCE_MATRIX_SOURCE,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Largest bilateral remittance corridors (host/sending -> origin/receiving country).
+
+    Parameters
+    ----------
+    year
+        Integer year of the bilateral matrix (2017 for the World Bank matrix).
+    n
+        Number of corridors (``None``: all positive corridors).
+    group
+        ``None`` for the world, else a group code / ISO3 / list of ISO3.
+    side
+        With a group: ``"receiving"`` (into members), ``"sending"`` (out of members), ``"either"``
+        or ``"within"``.
+    source
+        ``remittance_bilateral`` source id.
+    con
+        DuckDB connection (default: the store).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``sending``, ``sending_name``, ``receiving``, ``receiving_name``, ``year`` and
+        ``remittances_usd_million`` (US$ million, World Bank estimate).
+    """
+    con = get_connection(con)
+    check_option("side", side, RemittanceSide)
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise InvalidArgumentError("n", n, "an integer >= 1 or None")
+    allowed = [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year FROM remittance_bilateral WHERE source = ? ORDER BY 1", [source]
+    ).fetchall()]
+    if not allowed:
+        raise InvalidArgumentError("source", source, "a remittance_bilateral source "
+                                   "(run `labourlink data build`)")
+    (yr,) = normalise_years([year], allowed, name="year")
+    where = "source = $s AND year = $y AND usd_million > 0"
+    params: dict[str, object] = {"s": source, "y": yr}
+    if group is not None:
+        grp = resolve_group(con, group)
+        params["m"] = list(grp.members)
+        where += " AND " + {
+            "receiving": "list_contains($m, receiving)",
+            "sending": "list_contains($m, sending)",
+            "either": "(list_contains($m, receiving) OR list_contains($m, sending))",
+            "within": "(list_contains($m, receiving) AND list_contains($m, sending))",
+        }[side]
+    limit = ""
+    if n is not None:
+        limit = "LIMIT $n"
+        params["n"] = n
+    df = con.execute(
+        f"""
+        SELECT sending, receiving, SUM(usd_million) AS remittances_usd_million
+        FROM remittance_bilateral WHERE {where}
+        GROUP BY 1, 2
+        ORDER BY remittances_usd_million DESC, sending, receiving {limit}
+        """,
+        params,
+    ).df()
+    names = country_names(con)
+    df["sending_name"] = df["sending"].map(names)
+    df["receiving_name"] = df["receiving"].map(names)
+    df["year"] = yr
+    df["rank"] = np.arange(1, len(df) + 1)
+    df["remittances_usd_million"] = df["remittances_usd_million"].astype("float64")
+    return df[["rank", "sending", "sending_name", "receiving", "receiving_name", "year",
+               "remittances_usd_million"]]
+
+
+def remittance_dependence(
+    top: int = 10,
+    year: int | None = None,
+    group: GroupLike | None = None,
+    *,
+    source: str = REM_SOURCE,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Countries most dependent on remittances: received as % of GDP, largest first.
+
+    Parameters
+    ----------
+    top
+        Number of countries (>= 1).
+    year
+        Integer year; ``None`` = the latest year with any ``BX.TRF.PWKR.DT.GD.ZS`` value (among the
+        group's members when a group is given).
+    group
+        ``None`` (all countries of the ``country`` table) or a group code / ISO3 list.
+    source
+        ``indicator`` source (default ``"wdi_remittances"``).
+    con
+        DuckDB connection (default: the store).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``iso3``, ``name``, ``year``, ``received_pct_gdp`` (percent of GDP) and
+        ``received_usd`` (current US$). Only ISO3 codes of the ``country`` table are ranked
+        (World Bank aggregates are excluded).
+    """
+    con = get_connection(con)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise InvalidArgumentError("top", top, "an integer >= 1")
+    params: dict[str, object] = {"s": source, "c": REM_PCT_GDP_CODE}
+    member_sql = "AND i.iso3 IN (SELECT iso3 FROM country)"
+    if group is not None:
+        grp = resolve_group(con, group)
+        params["m"] = list(grp.members)
+        member_sql += " AND list_contains($m, i.iso3)"
+    allowed = [int(r[0]) for r in con.execute(
+        f"SELECT DISTINCT year FROM indicator i WHERE source = $s AND code = $c "
+        f"AND value IS NOT NULL {member_sql} ORDER BY 1", params).fetchall()]
+    if not allowed:
+        raise InvalidArgumentError("source", source, "an indicator source with "
+                                   f"{REM_PCT_GDP_CODE} values (run `labourlink data build`)")
+    yr = allowed[-1] if year is None else normalise_years([year], allowed, name="year")[0]
+    params.update({"y": yr, "n": top, "r": REM_RECEIVED_CODE})
+    df = con.execute(
+        f"""
+        SELECT i.iso3, i.value AS received_pct_gdp, r.value AS received_usd
+        FROM indicator i
+        LEFT JOIN indicator r ON r.iso3 = i.iso3 AND r.year = i.year AND r.code = $r
+             AND r.source = $s
+        WHERE i.source = $s AND i.code = $c AND i.year = $y AND i.value IS NOT NULL {member_sql}
+        ORDER BY received_pct_gdp DESC, i.iso3
+        LIMIT $n
+        """,
+        params,
+    ).df()
+    df["name"] = df["iso3"].map(country_names(con))
+    df["year"] = yr
+    df["rank"] = np.arange(1, len(df) + 1)
+    for c in ("received_pct_gdp", "received_usd"):
+        df[c] = df[c].astype("float64")
+    return df[["rank", "iso3", "name", "year", "received_pct_gdp", "received_usd"]]

@@ -1,0 +1,337 @@
+"""Read-only queries behind the JSON API (validated inputs in, plain JSON-able dicts out).
+
+Every function takes a DuckDB cursor on the store and a :class:`StoreIndex` (the codes and years
+the store holds, read once when the app starts) and raises
+:class:`labourlink.errors.InvalidArgumentError` / :class:`UnknownCountryError` for inputs outside
+them; the app turns those into 4xx responses with the one error shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from labourlink.errors import InvalidArgumentError, UnknownCountryError
+
+STOCK_SOURCE = "undesa_ims2020"
+REM_MATRIX_SOURCE = "wb_remittance_matrix_2017"
+REM_SOURCE = "wdi_remittances"
+REM_RECEIVED = "BX.TRF.PWKR.CD.DT"
+REM_PAID = "BM.TRF.PWKR.CD.DT"
+REM_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"
+POP_CODE = "SP.POP.TOTL"
+
+#: Map layers of ``/api/map``: id -> (label, unit).
+MAP_LAYERS: dict[str, tuple[str, str]] = {
+    "immigrants": ("International migrants living in the country (UN DESA IMS 2020)", "persons"),
+    "emigrants": ("Emigrants born in the country, living abroad (UN DESA IMS 2020)", "persons"),
+    "remittances_pct_gdp": ("Personal remittances received (WDI)", "% of GDP"),
+}
+
+
+def _num(v: Any) -> float | None:
+    """A JSON-safe float (None for missing / NaN / inf)."""
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-safe dicts (NaN -> None, numpy scalars -> Python)."""
+    out: list[dict[str, Any]] = []
+    cols = list(df.columns)
+    for row in df.itertuples(index=False, name=None):
+        rec: dict[str, Any] = {}
+        for c, v in zip(cols, row, strict=True):
+            if isinstance(v, str) or v is None:
+                rec[c] = v
+            elif hasattr(v, "isoformat"):
+                rec[c] = None if pd.isna(v) else v.isoformat()
+            elif isinstance(v, bool):
+                rec[c] = v
+            elif isinstance(v, int | float) or hasattr(v, "dtype"):
+                if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"):
+                    rec[c] = int(v)
+                elif hasattr(v, "dtype") and v.dtype.kind == "b":
+                    rec[c] = bool(v)
+                else:
+                    rec[c] = _num(v)
+            else:
+                rec[c] = None if pd.isna(v) else str(v)
+        out.append(rec)
+    return out
+
+
+@dataclass(frozen=True)
+class StoreIndex:
+    """What the store holds: country codes and names, groups, years per series (read once)."""
+
+    countries: dict[str, str]
+    subregions: dict[str, str | None]
+    groups: dict[str, list[str]]
+    stock_years: list[int]
+    remittance_years: list[int]
+    remittance_matrix_years: list[int]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> StoreIndex:
+        """Read the index from a store connection."""
+        rows = con.execute(
+            "SELECT iso3, name, escap_subregion FROM country ORDER BY iso3").fetchall()
+        groups: dict[str, list[str]] = {}
+        for g, i in con.execute(
+                "SELECT group_code, iso3 FROM country_group ORDER BY group_code, iso3").fetchall():
+            groups.setdefault(g, []).append(i)
+
+        def years(sql: str, params: Sequence[Any]) -> list[int]:
+            return [int(r[0]) for r in con.execute(sql, list(params)).fetchall()]
+
+        prov = con.execute(
+            "SELECT source, any_value(edition), any_value(publisher), count(*) FROM provenance "
+            "GROUP BY source ORDER BY source").fetchall()
+        return cls(
+            countries={r[0]: r[1] for r in rows},
+            subregions={r[0]: r[2] for r in rows},
+            groups=groups,
+            stock_years=years("SELECT DISTINCT year FROM migrant_stock WHERE source = ? "
+                              "ORDER BY 1", [STOCK_SOURCE]),
+            remittance_years=years("SELECT DISTINCT year FROM indicator WHERE source = ? AND "
+                                   "code = ? ORDER BY 1", [REM_SOURCE, REM_RECEIVED]),
+            remittance_matrix_years=years("SELECT DISTINCT year FROM remittance_bilateral "
+                                          "WHERE source = ? ORDER BY 1", [REM_MATRIX_SOURCE]),
+            sources=[{"source": s, "edition": e, "publisher": p, "files": int(n)}
+                     for s, e, p, n in prov],
+        )
+
+    # ---- validation -------------------------------------------------------------------------
+    def iso3(self, value: str, name: str = "iso3") -> str:
+        """Validate an ISO3 code against the store's ``country`` table (case-insensitive)."""
+        code = value.strip().upper()
+        if code not in self.countries:
+            close = sorted(c for c in self.countries if c[:2] == code[:2])[:8]
+            raise UnknownCountryError(value, close, context=f"{name}: not in the store's country "
+                                      "table; GET /api/meta lists the codes")
+        return code
+
+    def stock_year(self, year: int | None, name: str = "year") -> int:
+        """Validate a migrant-stock year (default: the latest)."""
+        if not self.stock_years:
+            raise InvalidArgumentError(name, year, "a year of the migrant_stock table, which is "
+                                       "empty (run `labourlink data build`)")
+        if year is None:
+            return self.stock_years[-1]
+        if year not in self.stock_years:
+            raise InvalidArgumentError(name, year, self.stock_years)
+        return year
+
+    def group(self, value: str) -> str:
+        """Validate a group code of ``country_group``."""
+        code = value.strip().upper()
+        if code not in self.groups:
+            raise InvalidArgumentError("group", value, sorted(self.groups) or "(no groups stored)")
+        return code
+
+
+def meta(idx: StoreIndex) -> dict[str, Any]:
+    """Countries, groups, years and sources held by the store."""
+    return {
+        "countries": [{"iso3": k, "name": v, "subregion": idx.subregions.get(k)}
+                      for k, v in idx.countries.items()],
+        "groups": {g: len(m) for g, m in idx.groups.items()},
+        "stock_years": idx.stock_years,
+        "remittance_years": idx.remittance_years,
+        "remittance_matrix_years": idx.remittance_matrix_years,
+        "map_layers": {k: {"label": v[0], "unit": v[1]} for k, v in MAP_LAYERS.items()},
+        "sources": idx.sources,
+    }
+
+
+def provenance_of(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> list[dict[str, Any]]:
+    """Source, edition and publisher of the given source ids (one row each, as stored)."""
+    if not sources:
+        return []
+    rows = con.execute(
+        "SELECT source, any_value(edition), any_value(publisher) FROM provenance "
+        "WHERE list_contains(?, source) GROUP BY source ORDER BY source", [list(sources)]
+    ).fetchall()
+    found = {r[0]: {"source": r[0], "edition": r[1], "publisher": r[2]} for r in rows}
+    return [found.get(s, {"source": s, "edition": None, "publisher": None}) for s in sources]
+
+
+def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
+              year: int | None) -> dict[str, Any]:
+    """Values by ISO3 for one map layer and year, plus points for every country with a value."""
+    if layer not in MAP_LAYERS:
+        raise InvalidArgumentError("layer", layer, list(MAP_LAYERS))
+    label, unit = MAP_LAYERS[layer]
+    if layer in ("immigrants", "emigrants"):
+        yr = idx.stock_year(year)
+        col = "destination" if layer == "immigrants" else "origin"
+        rows = con.execute(
+            f"SELECT {col}, SUM(persons) FROM migrant_stock WHERE source = ? AND year = ? "
+            f"AND sex = 'total' AND {col} IN (SELECT iso3 FROM country) GROUP BY 1",
+            [STOCK_SOURCE, yr]).fetchall()
+        sources = [STOCK_SOURCE]
+        years = idx.stock_years
+    else:
+        years = [int(r[0]) for r in con.execute(
+            "SELECT DISTINCT year FROM indicator WHERE source = ? AND code = ? ORDER BY 1",
+            [REM_SOURCE, REM_PCT_GDP]).fetchall()]
+        if not years:
+            raise InvalidArgumentError("layer", layer, "a layer with data (the store has no "
+                                       f"{REM_PCT_GDP} values)")
+        yr = years[-1] if year is None else year
+        if yr not in years:
+            raise InvalidArgumentError("year", year, years)
+        rows = con.execute(
+            "SELECT iso3, value FROM indicator WHERE source = ? AND code = ? AND year = ? "
+            "AND value IS NOT NULL AND iso3 IN (SELECT iso3 FROM country)",
+            [REM_SOURCE, REM_PCT_GDP, yr]).fetchall()
+        sources = [REM_SOURCE]
+    values = {r[0]: _num(r[1]) for r in rows}
+    pts = con.execute(
+        "SELECT iso3, lat, lon, kind, source FROM country_point ORDER BY "
+        "CASE kind WHEN 'capital' THEN 0 ELSE 1 END").fetchall()
+    points: dict[str, dict[str, Any]] = {}
+    for iso, lat, lon, kind, src in pts:
+        points.setdefault(iso, {"lat": _num(lat), "lon": _num(lon), "kind": kind, "source": src})
+    return {"layer": layer, "label": label, "unit": unit, "year": yr, "years": years,
+            "values": values, "points": points, "provenance": provenance_of(con, sources)}
+
+
+def country(con: duckdb.DuckDBPyConnection, idx: StoreIndex, iso3: str,
+            year: int | None) -> dict[str, Any]:
+    """Country profile: stocks in and out, top partners, remittances and population."""
+    code = idx.iso3(iso3)
+    yr = idx.stock_year(year)
+    one = con.execute(
+        "SELECT "
+        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='total' "
+        "  AND destination=$c),"
+        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='total' "
+        "  AND origin=$c),"
+        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='female' "
+        "  AND destination=$c)",
+        {"s": STOCK_SOURCE, "y": yr, "c": code}).fetchone()
+    assert one is not None
+    immigrants, emigrants, female_imm = (_num(v) for v in one)
+
+    def partners(col: str, other: str) -> list[dict[str, Any]]:
+        df = con.execute(
+            f"SELECT m.{other} AS iso3, coalesce(c.name, m.{other}) AS name, m.persons "
+            f"FROM migrant_stock m LEFT JOIN country c ON c.iso3 = m.{other} "
+            f"WHERE m.source=$s AND m.year=$y AND m.sex='total' AND m.{col}=$c "
+            f"ORDER BY m.persons DESC, m.{other} LIMIT 10",
+            {"s": STOCK_SOURCE, "y": yr, "c": code}).df()
+        return records(df)
+
+    series = con.execute(
+        "SELECT year, "
+        " SUM(CASE WHEN destination=$c THEN persons END) AS immigrants_persons, "
+        " SUM(CASE WHEN origin=$c THEN persons END) AS emigrants_persons "
+        "FROM migrant_stock WHERE source=$s AND sex='total' AND (destination=$c OR origin=$c) "
+        "GROUP BY year ORDER BY year", {"s": STOCK_SOURCE, "c": code}).df()
+    ind = con.execute(
+        "SELECT year, code, value FROM indicator WHERE iso3=$c AND "
+        "((source=$r AND list_contains($codes, code)) OR (code=$p AND source='datahub_wdi')) "
+        "ORDER BY year", {"c": code, "r": REM_SOURCE, "codes": [REM_RECEIVED, REM_PAID, REM_PCT_GDP],
+                          "p": POP_CODE}).df()
+    rem = (ind.pivot_table(index="year", columns="code", values="value").reset_index()
+           if len(ind) else pd.DataFrame(columns=["year"]))
+    rename = {REM_RECEIVED: "received_usd", REM_PAID: "paid_usd", REM_PCT_GDP: "received_pct_gdp",
+              POP_CODE: "population_persons"}
+    rem = rem.rename(columns=rename)
+    for c in rename.values():
+        if c not in rem.columns:
+            rem[c] = float("nan")
+    rem.columns.name = None
+    pop_row = rem[rem["year"] == yr]
+    population = _num(pop_row["population_persons"].iloc[0]) if len(pop_row) else None
+    return {
+        "iso3": code, "name": idx.countries[code], "subregion": idx.subregions.get(code),
+        "year": yr, "years": idx.stock_years,
+        "immigrants_persons": immigrants, "emigrants_persons": emigrants,
+        "female_immigrants_persons": female_imm, "population_persons": population,
+        "immigrant_share_pct": (100.0 * immigrants / population
+                                if immigrants is not None and population else None),
+        "top_origins": partners("destination", "origin"),
+        "top_destinations": partners("origin", "destination"),
+        "stock_series": records(series),
+        "remittance_series": records(rem[["year", *rename.values()]].dropna(
+            how="all", subset=list(rename.values()))),
+        "provenance": provenance_of(con, [STOCK_SOURCE, REM_SOURCE, "datahub_wdi"]),
+    }
+
+
+def corridor(con: duckdb.DuckDBPyConnection, idx: StoreIndex, origin: str,
+             destination: str) -> dict[str, Any]:
+    """A corridor origin -> destination: stock time series both ways and remittances."""
+    o = idx.iso3(origin, "origin")
+    d = idx.iso3(destination, "destination")
+    if o == d:
+        raise InvalidArgumentError("destination", destination, "a country other than the origin")
+    df = con.execute(
+        "SELECT year, "
+        " SUM(CASE WHEN origin=$o AND destination=$d AND sex='total' THEN persons END) "
+        "   AS migrants_persons, "
+        " SUM(CASE WHEN origin=$o AND destination=$d AND sex='female' THEN persons END) "
+        "   AS female_migrants_persons, "
+        " SUM(CASE WHEN origin=$d AND destination=$o AND sex='total' THEN persons END) "
+        "   AS reverse_migrants_persons "
+        "FROM migrant_stock WHERE source=$s AND ((origin=$o AND destination=$d) OR "
+        " (origin=$d AND destination=$o)) GROUP BY year ORDER BY year",
+        {"s": STOCK_SOURCE, "o": o, "d": d}).df()
+    rem = con.execute(
+        "SELECT year, usd_million FROM remittance_bilateral WHERE source=$s AND sending=$d "
+        "AND receiving=$o ORDER BY year", {"s": REM_MATRIX_SOURCE, "o": o, "d": d}).df()
+    return {
+        "origin": o, "origin_name": idx.countries[o],
+        "destination": d, "destination_name": idx.countries[d],
+        "stock_series": records(df),
+        "remittances_usd_million": records(rem),
+        "remittance_note": ("World Bank bilateral remittance estimate, sent from the destination "
+                            "(host) to the origin, US$ million"),
+        "provenance": provenance_of(con, [STOCK_SOURCE, REM_MATRIX_SOURCE]),
+    }
+
+
+def governance(con: duckdb.DuckDBPyConnection, idx: StoreIndex,
+               iso3: str | None) -> dict[str, Any]:
+    """Bilateral labour agreements (Chilton & Woda) and trade agreements with labour provisions."""
+    params: dict[str, Any] = {}
+    where = ""
+    if iso3 is not None:
+        params["c"] = idx.iso3(iso3)
+        where = "WHERE party_a = $c OR party_b = $c"
+    bla = con.execute(
+        f"SELECT agreement_id, party_a, party_b, year, signed, title, source FROM labour_agreement "
+        f"{where} ORDER BY year NULLS LAST, agreement_id LIMIT 500", params).df()
+    counts = con.execute(
+        "SELECT iso3, count(*) AS agreements FROM (SELECT party_a AS iso3 FROM labour_agreement "
+        "UNION ALL SELECT party_b FROM labour_agreement) GROUP BY iso3 ORDER BY agreements DESC, "
+        "iso3 LIMIT 20").df()
+    tw = ""
+    tparams: dict[str, Any] = {}
+    if iso3 is not None:
+        tw = "AND a.agreement_id IN (SELECT agreement_id FROM trade_agreement_member WHERE iso3=$c)"
+        tparams["c"] = params["c"]
+    rta = con.execute(
+        f"SELECT a.agreement_id, a.name, a.type, a.status, a.in_force, a.labour_provisions, "
+        f"a.source FROM trade_agreement a WHERE a.labour_provisions {tw} "
+        f"ORDER BY a.in_force NULLS LAST, a.agreement_id LIMIT 500", tparams).df()
+    srcs = sorted(set(bla["source"]) | set(rta["source"])) if len(bla) or len(rta) else []
+    return {"iso3": params.get("c"), "labour_agreements": records(bla),
+            "labour_agreements_total": len(bla),
+            "most_agreements": records(counts),
+            "trade_agreements_with_labour_provisions": records(rta),
+            "provenance": provenance_of(con, srcs)}

@@ -1,0 +1,50 @@
+"use strict";
+// Shared helpers: fetch the JSON API, show its one error shape, format numbers, fill selects.
+const LL = {
+  async api(path, options) {
+    const resp = await fetch(path, options);
+    const body = await resp.json();
+    if (!resp.ok || body.ok === false) {
+      LL.showError(body.error || ("HTTP " + resp.status));
+      throw new Error(body.error || ("HTTP " + resp.status));
+    }
+    LL.clearError();
+    if (body.provenance) LL.showProvenance(body.provenance);
+    return body;
+  },
+  showError(msg) { const e = document.getElementById("error"); e.textContent = msg; e.hidden = false; },
+  clearError() { const e = document.getElementById("error"); e.textContent = ""; e.hidden = true; },
+  showProvenance(prov) {
+    const f = document.getElementById("provenance");
+    f.textContent = "Sources: " + prov.map(p => p.source + (p.edition ? " (" + p.edition + (p.publisher ? ", " + p.publisher : "") + ")" : "")).join("; ");
+  },
+  fmt(v, digits) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    if (digits !== undefined) return Number(v).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+    return Math.round(Number(v)).toLocaleString("en-US");
+  },
+  meta: null,
+  async loadMeta() { if (!LL.meta) LL.meta = await LL.api("/api/meta"); return LL.meta; },
+  fillSelect(sel, items, value) {
+    sel.innerHTML = "";
+    for (const it of items) {
+      const o = document.createElement("option");
+      o.value = it.value; o.textContent = it.label; sel.appendChild(o);
+    }
+    if (value !== undefined && value !== null) sel.value = String(value);
+  },
+  countryItems(meta) { return meta.countries.map(c => ({value: c.iso3, label: c.iso3 + " – " + c.name})); },
+  fillTable(id, rows, cells) {
+    const tb = document.querySelector("#" + id + " tbody");
+    tb.innerHTML = "";
+    for (const r of rows) {
+      const tr = document.createElement("tr");
+      for (const [val, cls] of cells(r)) {
+        const td = document.createElement("td");
+        td.textContent = val; if (cls) td.className = cls; tr.appendChild(td);
+      }
+      tb.appendChild(tr);
+    }
+  },
+  param(name) { return new URLSearchParams(window.location.search).get(name); },
+};

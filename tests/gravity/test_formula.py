@@ -1,0 +1,71 @@
+"""Formula parsing and design building."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labourlink.errors import EstimationError
+from labourlink.gravity.formula import build_design, parse_formula
+
+
+def test_parse_full_formula() -> None:
+    p = parse_formula("trade ~ log(mig) + rta + a:b | exp^year + imp^year + pair")
+    assert p.depvar == "trade"
+    assert [t.name for t in p.terms] == ["log(mig)", "rta", "a:b"]
+    assert p.fixef == (("exp", "year"), ("imp", "year"), ("pair",))
+    assert p.fixef_names == ("exp^year", "imp^year", "pair")
+    assert p.intercept is False
+    assert p.coef_names == ("log(mig)", "rta", "a:b")
+
+
+def test_no_fixed_effects_has_intercept() -> None:
+    p = parse_formula("y ~ x1 + x2")
+    assert p.intercept
+    assert p.coef_names == ("Intercept", "x1", "x2")
+    assert parse_formula("y ~ x1 + 0").coef_names == ("x1",)
+
+
+@pytest.mark.parametrize(
+    ("formula", "fragment"),
+    [
+        ("y x1", "exactly one '~'"),
+        ("y ~ x1 + exp(x2)", "'exp(x2)'"),
+        ("y ~ x1 + | fe", "empty term"),
+        ("y ~ x1 | fe1 | fe2", "at most one '|'"),
+        ("y ~ x1 | a^", "'a^'"),
+        ("log(y) ~ x1", "do not log it"),
+        ("y ~ x1 + x1", "appears twice"),
+        ("y ~ x1 |", "nothing after '|'"),
+    ],
+)
+def test_formula_errors_name_the_problem(formula: str, fragment: str) -> None:
+    with pytest.raises(EstimationError, match="expected|twice|empty|log it|nothing") as ei:
+        parse_formula(formula)
+    assert fragment in str(ei.value)
+
+
+def test_build_design_log_missing_and_combined_fe() -> None:
+    df = pd.DataFrame({
+        "y": [1.0, 0.0, 2.0, 3.0, np.nan],
+        "x": [1.0, 0.0, 2.0, 4.0, 1.0],  # log(0) -> row invalid
+        "a": ["u", "u", "v", "v", "v"],
+        "b": [1, 2, 1, 2, 1],
+    })
+    d = build_design(df, parse_formula("y ~ log(x) | a^b + a"))
+    assert d.valid.tolist() == [True, False, True, True, False]
+    np.testing.assert_allclose(d.X[[0, 2, 3], 0], np.log([1.0, 2.0, 4.0]))
+    assert d.fe_codes.shape == (2, 5)
+    assert list(d.fe_levels[0]) == ["u^1", "u^2", "v^1", "v^2"]
+    assert d.fe_codes[0].tolist() == [0, 1, 2, 3, 2]
+
+
+def test_build_design_errors() -> None:
+    df = pd.DataFrame({"y": [1.0, 2.0], "x": ["a", "b"], "f": [1, 2]})
+    with pytest.raises(EstimationError, match=r"'z' is not in the data.*available columns: y, x, f"):
+        build_design(df, parse_formula("y ~ z | f"))
+    with pytest.raises(EstimationError, match=r"regressor column 'x' has dtype object, expected numbers"):
+        build_design(df, parse_formula("y ~ x | f"))
+    with pytest.raises(EstimationError, match="negative values"):
+        build_design(df.assign(y=[-1.0, 2.0]), parse_formula("y ~ f"))

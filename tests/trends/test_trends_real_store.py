@@ -1,0 +1,141 @@
+"""Checks on the real store (built from ../shared/data/raw): published UN DESA and World Bank
+numbers, the UN DESA totals workbook's own regional rows, and share bounds.
+
+Regional rows compared (UN DESA *International Migrant Stock 2020: by destination*, Table 1, both
+sexes, male and female, 1990-2020): the eight SDG regions, location codes 947 Sub-Saharan
+Africa, 1833 Northern Africa and Western Asia, 921 Central and Southern Asia, 1832 Eastern and
+South-Eastern Asia, 1830 Latin America and the Caribbean, 1835 Oceania (excluding Australia and
+New Zealand), 927 Australia and New Zealand, 1829 Europe and Northern America, against the sums
+of the bilateral table over the store's ``SDG-*`` groups; and 900 WORLD.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labourlink.trends import (
+    intraregional_share,
+    migrant_stock,
+    overview,
+    remittance_corridors,
+    remittance_dependence,
+    remittances,
+    top_corridors,
+)
+
+SDG_ROWS = {"SDG-SSA": 947, "SDG-NAWA": 1833, "SDG-CSA": 921, "SDG-ESEA": 1832, "SDG-LAC": 1830,
+            "SDG-OCE": 1835, "SDG-ANZ": 927, "SDG-ENA": 1829}
+# UN M49 puts the Channel Islands (830, a UN DESA destination) in Northern Europe; the store's
+# SDG-ENA group (built from ISO 3166 lists) may lack it, so it is added for the comparison.
+M49_EXTRA = {"SDG-ENA": ["CHI"]}
+
+
+def _totals_source(con) -> str:
+    rows = con.execute(
+        "SELECT DISTINCT source FROM migrant_stock_total WHERE source LIKE '%2020%' "
+        "AND source LIKE '%total%'").fetchall()
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+def _workbook_row(con, code: int, sex: str) -> dict[int, float]:
+    rows = con.execute(
+        "SELECT year, persons FROM migrant_stock_total WHERE source = ? AND side = 'destination' "
+        "AND sex = ? AND area_code = ?", [_totals_source(con), sex, code]).fetchall()
+    return {int(y): float(p) for y, p in rows}
+
+
+@pytest.mark.parametrize("sex", ["total", "male", "female"])
+@pytest.mark.parametrize("group", sorted(SDG_ROWS))
+def test_sdg_region_totals_equal_workbook_rows(real, group, sex):
+    members = sorted(set(real.execute(
+        "SELECT iso3 FROM country_group WHERE group_code = ?", [group]).df()["iso3"])
+        | set(M49_EXTRA.get(group, [])))
+    ours = migrant_stock(members, None, side="destination", by="group", sex=sex, con=real)
+    got = dict(zip(ours["year"], ours["persons"], strict=True))
+    expected = _workbook_row(real, SDG_ROWS[group], sex)
+    assert sorted(got) == sorted(expected) == [1990, 1995, 2000, 2005, 2010, 2015, 2020]
+    for y in expected:
+        assert got[y] == pytest.approx(expected[y], abs=1.0), (group, y)
+
+
+def test_world_2020(real):
+    everyone = [r[0] for r in real.execute("SELECT iso3 FROM country").fetchall()]
+    out = migrant_stock(everyone, 2020, side="destination", by="sex", con=real)
+    d = dict(zip(out["sex"], out["persons"], strict=True))
+    assert d == {"total": 280_598_105.0, "male": 145_655_844.0, "female": 134_942_261.0}
+    assert _workbook_row(real, 900, "total")[2020] == 280_598_105.0
+
+
+def test_published_destination_totals(real):
+    out = migrant_stock(["JPN", "IND", "PHL"], [1990, 2020], by="country", con=real)
+    d = {(r.iso3, r.year): r.persons for r in out.itertuples()}
+    assert d[("JPN", 2020)] == 2_770_996
+    assert d[("JPN", 1990)] == 1_075_317
+    assert d[("IND", 1990)] == 7_594_801
+    assert d[("IND", 2020)] == 4_878_704
+    assert d[("PHL", 2020)] == 225_525
+    assert d[("PHL", 1990)] == 154_071
+
+
+def test_escap_subregions_add_up_to_escap(real):
+    by_sub = migrant_stock("ESCAP", None, side="origin", by="subregion", con=real)
+    total = migrant_stock("ESCAP", None, side="origin", by="group", con=real)
+    assert set(by_sub["subregion"]) == {"ENEA", "SEA", "SSWA", "NCA", "PACIFIC"}
+    summed = by_sub.groupby("year")["persons"].sum()
+    assert summed.to_dict() == pytest.approx(total.set_index("year")["persons"].to_dict())
+
+
+@pytest.mark.parametrize("group", ["ESCAP", "ENEA", "SEA", "SSWA", "NCA", "PACIFIC", "ASEAN"])
+def test_shares_in_unit_interval(real, group):
+    for year in (1990, 2005, 2020):
+        s = intraregional_share(group, year, con=real)
+        assert s["share"].between(0, 1).all(), s
+        assert (s["within_group_persons"] <= s["total_persons"]).all()
+
+
+def test_overview_consistent_with_parts(real):
+    ov = overview("ESCAP", [1990, 2020], con=real).set_index("year")
+    hosted = migrant_stock("ESCAP", [1990, 2020], side="destination", by="group", con=real)
+    assert ov["hosted"].to_dict() == hosted.set_index("year")["persons"].to_dict()
+    assert ov.loc[2020, "remittances_received_usd"] == pytest.approx(
+        remittances("ESCAP", 2020, by="group", con=real)["received_usd"].iloc[0])
+
+
+def test_corridors_real(real):
+    world = top_corridors(1, 2020, con=real)
+    assert (world["origin"].iloc[0], world["destination"].iloc[0]) == ("MEX", "USA")
+    into = top_corridors(10, 2020, group="ESCAP", side="destination", con=real)
+    members = set(real.execute("SELECT iso3 FROM country_group WHERE group_code='ESCAP'")
+                  .df()["iso3"])
+    assert into["destination"].isin(members).all() and into["persons"].is_monotonic_decreasing
+
+
+def test_remittances_real(real):
+    phl = remittances("PHL", 2019, con=real).iloc[0]
+    assert phl["received_usd"] == pytest.approx(3.5167e10, rel=1e-4)
+    assert phl["emigrants_stock_year"] == 2015
+    us_mx = remittance_corridors(2017, n=None, group="MEX", side="receiving", con=real)
+    top = us_mx.iloc[0]
+    assert (top["sending"], top["receiving"]) == ("USA", "MEX")
+    assert top["remittances_usd_million"] == pytest.approx(30_019.19, abs=0.01)
+    dep = remittance_dependence(top=10, con=real)
+    assert len(dep) == 10 and dep["received_pct_gdp"].is_monotonic_decreasing
+    assert not dep["iso3"].isin(["WLD", "LMY", "EAS"]).any()
+
+
+def test_choropleth_on_real_geometry(real, data_dir, tmp_path):
+    from labourlink.sources import geometry
+    from labourlink.trends import emigration_rate, plots
+
+    rates = emigration_rate("ESCAP", 2020, con=real)
+    feats = geometry.topojson_features(geometry.world_topojson(data_dir))
+    fig = plots.emigration_choropleth(rates, feats)
+    face = fig.axes[0].collections[0].get_facecolors()
+    from matplotlib.colors import to_rgba
+
+    coloured = sum(1 for f in face if tuple(f) != pytest.approx(to_rgba(plots.NO_DATA_COLOUR)))
+    mapped = {f["properties"].get("iso3") for f in feats if f.get("geometry")}
+    with_rate = set(rates.dropna(subset=["emigration_rate_share"])["iso3"])
+    assert coloured == len(with_rate & mapped) > 40
+    assert plots.save_figure(fig, tmp_path / "map.png").stat().st_size > 10_000

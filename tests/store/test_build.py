@@ -10,8 +10,15 @@ import pandas as pd
 import pytest
 
 from labourlink.errors import LabourlinkError, SourceError, StoreError
-from labourlink.sources.base import (Provenance, RemoteFile, SourceTable, read_csv_checked,
-                                     require_file, sha256_file, to_numeric_checked)
+from labourlink.sources.base import (
+    Provenance,
+    RemoteFile,
+    SourceTable,
+    read_csv_checked,
+    require_file,
+    sha256_file,
+    to_numeric_checked,
+)
 from labourlink.store import build_store, connect, export_tables, provenance_table
 
 

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,7 @@ def _check_last_line(path: Path, df: pd.DataFrame, kwargs: dict[str, object]) ->
 
 def read_excel_checked(path: Path, sheet: str, **kwargs: object) -> pd.DataFrame:
     """``pandas.read_excel`` of one sheet; errors name the file and the sheet."""
-    engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
+    engine: Literal["xlrd", "openpyxl"] = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
     try:
         book = pd.ExcelFile(path, engine=engine)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
@@ -152,7 +153,7 @@ def read_excel_checked(path: Path, sheet: str, **kwargs: object) -> pd.DataFrame
         raise SourceError(path, f"sheet {sheet!r} not found; sheets present: {book.sheet_names}",
                           sheet=sheet, fix="use the workbook as published by the source")
     try:
-        return book.parse(sheet, **kwargs)  # type: ignore[arg-type]
+        return book.parse(sheet, **kwargs)  # type: ignore[call-overload,no-any-return]
     except Exception as exc:
         raise SourceError(path, f"cannot read sheet ({type(exc).__name__}: {exc})", sheet=sheet,
                           fix="the file may be truncated or corrupt; download it again") from exc

@@ -97,8 +97,14 @@ def fetch_file(rf: RemoteFile, data_dir: Path, *, mirror: str | None = None,
 def fetch(data_dir: Path, files: Iterable[RemoteFile] | None = None, *, mirror: str | None = None,
           progress: bool = True) -> list[FetchResult]:
     """Download every missing raw file into ``data_dir`` (see module docstring)."""
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TransferSpeedColumn,
+    )
 
     todo = list(files) if files is not None else remote_files()
     results = []
@@ -107,8 +113,11 @@ def fetch(data_dir: Path, files: Iterable[RemoteFile] | None = None, *, mirror: 
             TransferSpeedColumn(), disable=not progress) as bar:
         for rf in todo:
             task = bar.add_task(rf.path, total=None)
-            res = fetch_file(rf, data_dir, mirror=mirror, client=client,
-                             on_bytes=lambda n, t=task: bar.advance(t, n))
+
+            def advance(n: int, t: TaskID = task) -> None:
+                bar.advance(t, n)
+
+            res = fetch_file(rf, data_dir, mirror=mirror, client=client, on_bytes=advance)
             bar.update(task, description=f"{rf.path} [{res.status}]")
             results.append(res)
     return results

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -189,7 +189,7 @@ def build_store(
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     if tmp.exists():
         tmp.unlink()
-    built_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    built_at = datetime.now(UTC).replace(tzinfo=None)
     rows: dict[str, int] = {}
     try:
         con = duckdb.connect(str(tmp))

@@ -66,9 +66,10 @@ def status_cmd(
     t = Table(title=f"labourlink store {path}", show_lines=False)
     for col in ("source", "edition", "file", "sha256", "rows", "table", "dropped"):
         t.add_column(col, overflow="fold")
-    for r in prov.itertuples():
-        t.add_row(r.source, r.edition, r.file, (r.sha256 or "")[:12], f"{r.rows:,}", r.target_table,
-                  r.dropped or "")
+    for rec in prov.to_dict(orient="records"):
+        t.add_row(str(rec["source"]), str(rec["edition"]), str(rec["file"]),
+                  str(rec["sha256"] or "")[:12], f"{int(rec['rows']):,}", str(rec["target_table"]),
+                  str(rec["dropped"] or ""))
     console.print(t)
     console.print("rows per table: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     console.print(f"built in {meta.get('build_seconds', '?')} s from {meta.get('data_dir', '?')}")
@@ -102,7 +103,7 @@ def fetch_cmd(
 
     target = data_dir or config.data_dir()
     results = fetch(target, mirror=mirror)
-    by = {}
+    by: dict[str, int] = {}
     for r in results:
         by[r.status] = by.get(r.status, 0) + 1
     typer.echo(f"{target}: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))

@@ -33,7 +33,8 @@ class Table:
         return f"CREATE TABLE {self.name} ({', '.join(cols)})"
 
 
-V, I, D, B, DT, TS, BI = "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "BIGINT"
+V, I, D, B, DT, TS, BI = (  # noqa: E741 (short type aliases keep the table list readable)
+    "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "BIGINT")
 
 _TABLES = [
     Table("country", (("iso3", V, True), ("m49", I, False), ("iso2", V, False), ("name", V, True),

@@ -36,10 +36,23 @@ LOADER_MODULES: tuple[str, ...] = (
 )
 
 
+# Modules that declare raw FILES but feed no store table (read directly by the interfaces).
+FILE_MODULES: tuple[str, ...] = ("geometry",)
+
+
+def file_modules() -> list[ModuleType]:
+    """Every module that declares raw ``FILES``: the loaders, then the file-only modules."""
+    return loader_modules() + _present(FILE_MODULES)
+
+
 def loader_modules() -> list[ModuleType]:
     """The loader modules present, in build order."""
+    return _present(LOADER_MODULES)
+
+
+def _present(names: tuple[str, ...]) -> list[ModuleType]:
     out = []
-    for name in LOADER_MODULES:
+    for name in names:
         full = f"{__name__}.{name}"
         if importlib.util.find_spec(full) is not None:
             out.append(importlib.import_module(full))

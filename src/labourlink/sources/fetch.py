@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from labourlink.errors import SourceError
-from labourlink.sources import loader_modules
+from labourlink.sources import file_modules
 from labourlink.sources.base import RemoteFile, sha256_file
 
 
@@ -30,9 +30,9 @@ class FetchResult:
 
 
 def remote_files() -> list[RemoteFile]:
-    """Every raw file the loaders read (deduplicated by path)."""
+    """Every raw file the loaders and the map module read (deduplicated by path)."""
     seen: dict[str, RemoteFile] = {}
-    for mod in loader_modules():
+    for mod in file_modules():
         for rf in getattr(mod, "FILES", ()):
             seen.setdefault(rf.path, rf)
     return list(seen.values())

@@ -43,9 +43,6 @@ def toy_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_store(request: pytest.FixtureRequest) -> Path:
-    """The real store (tests/conftest.py ``store``); skipped only while it cannot be built yet."""
-    try:
-        return request.getfixturevalue("store")
-    except ImportError as exc:  # labourlink.store.build_store not there yet
-        pytest.skip(f"real store not available yet: {exc}")
+def real_store(store: Path) -> Path:
+    """The real store (tests/conftest.py ``store``)."""
+    return store

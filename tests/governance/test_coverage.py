@@ -71,32 +71,43 @@ def test_stocks_of_the_group(con) -> None:
 
 def test_coverage_hand_computed(con) -> None:
     res = coverage(con, TOY, 2020)
-    # covered: PHL->JPN 100 (a), NPL->QAT 200 (c), IND->SAU 300 (b); not IDN->JPN (only a
-    # trade agreement; the scheme f admits IDN from 2021), not CHN->USA (e ended 2015)
-    assert res.share_covered == pytest.approx(600 / 1050)
+    # covered: PHL->JPN 100 (a), IND->SAU 300 (b); not NPL->QAT (c is an origin-only process,
+    # counted only with origin_only=True), not IDN->JPN (only a trade agreement; the scheme f
+    # admits IDN from 2021), not CHN->USA (e ended 2015)
+    assert res.share_covered == pytest.approx(400 / 1050)
     c = res.to_frame().set_index(["origin", "destination"])
     assert c.loc[("PHL", "JPN"), "instruments"] == ["a"]
     assert not c.loc[("IDN", "JPN"), "covered"] and not c.loc[("CHN", "USA"), "covered"]
-    by_kind = dict(zip(res.by_kind["kind"], res.by_kind["share"]))
+    assert not c.loc[("NPL", "QAT"), "covered"]
+    by_kind = dict(zip(res.by_kind["kind"], res.by_kind["share"], strict=False))
     assert by_kind["trade_agreement_mnp_chapter"] == pytest.approx(100 / 1050)
     assert by_kind["bilateral_labour_agreement"] == pytest.approx(300 / 1050)
-    assert by_kind["regional_consultative_process"] == pytest.approx(200 / 1050)
+    assert by_kind["regional_consultative_process"] == 0.0
     assert by_kind["trade_agreement"] == pytest.approx(50 / 1050)
     assert by_kind["declaration_or_consensus"] == 0.0
-    by_prov = dict(zip(res.by_provision["provision"], res.by_provision["share"]))
+    by_prov = dict(zip(res.by_provision["provision"], res.by_provision["share"], strict=False))
     assert by_prov["labour_market_access"] == pytest.approx(400 / 1050)
     assert by_prov["worker_protection"] == pytest.approx(300 / 1050)
-    assert by_prov["irregular_migration_cooperation"] == pytest.approx(200 / 1050)
+    assert by_prov["irregular_migration_cooperation"] == 0.0
     assert by_prov["social_security_portability"] == 0.0
     t = res.tidy().set_index(["measure", "key"])["value"]
-    assert t[("total_persons", "")] == 1050 and t[("covered_persons", "")] == 600
-    assert t[("corridors_covered", "")] == 3
+    assert t[("total_persons", "")] == 1050 and t[("covered_persons", "")] == 400
+    assert t[("corridors_covered", "")] == 2
+
+
+def test_coverage_with_origin_processes(con) -> None:
+    res = coverage(con, TOY, 2020, origin_only=True)
+    assert res.share_covered == pytest.approx(600 / 1050)  # + NPL->QAT 200 (c)
+    by_kind = dict(zip(res.by_kind["kind"], res.by_kind["share"], strict=False))
+    assert by_kind["regional_consultative_process"] == pytest.approx(200 / 1050)
+    by_prov = dict(zip(res.by_provision["provision"], res.by_provision["share"], strict=False))
+    assert by_prov["irregular_migration_cooperation"] == pytest.approx(200 / 1050)
 
 
 def test_coverage_options(con) -> None:
     with_trade = coverage(con, TOY, 2020, kinds=[
         "trade_agreement", "trade_agreement_mnp_chapter", "bilateral_labour_agreement",
-        "regional_consultative_process"])
+        "regional_consultative_process"], origin_only=True)
     assert with_trade.share_covered == pytest.approx(650 / 1050)
     assert coverage(con, TOY, 2020, within="both").share_covered == pytest.approx(100 / 150)
     assert coverage(con, TOY, 2010).share_covered == pytest.approx(1.0)  # 80 (a) + 300 (e)
@@ -107,14 +118,17 @@ def test_coverage_options(con) -> None:
 
 
 def test_gaps_and_uncovered(con) -> None:
-    res = coverage(con, TOY, 2020)
+    res = coverage(con, TOY, 2020, origin_only=True)
     g = provision_gaps(res, TOY.records)
     got = {(r.gap, r.origin, r.destination) for r in g.itertuples()}
     assert got == {("access_without_protection", "PHL", "JPN"),
                    ("access_without_return_cooperation", "PHL", "JPN"),
                    ("cooperation_without_access", "NPL", "QAT")}
     unc = largest_uncovered(res, 5)
-    assert list(zip(unc["origin"], unc["destination"])) == [("CHN", "USA"), ("IDN", "JPN")]
+    assert list(zip(unc["origin"], unc["destination"], strict=False)) == [("CHN", "USA"), ("IDN", "JPN")]
+    default = coverage(con, TOY, 2020)
+    assert list(largest_uncovered(default, 1)["origin"]) == ["CHN"]
+    assert "cooperation_without_access" not in set(provision_gaps(default, TOY.records)["gap"])
 
 
 def test_timeline() -> None:

@@ -73,7 +73,7 @@ def test_trade_records_labpta_match() -> None:
 def test_bla_records_from_real_loader(data_dir: Path) -> None:
     from labourlink.sources import chilton_woda
 
-    (t,) = chilton_woda.load(data_dir)
+    t = chilton_woda.load(data_dir)[0]
     prov = chilton_woda.load_provisions(data_dir)
     raw = bla_records(t.frame, prov)
     valid, errors = validate_records(raw)

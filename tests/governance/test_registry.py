@@ -66,7 +66,7 @@ def test_every_party_resolves_and_dates_ordered() -> None:
             assert code in iso3 or code in grp, (r.id, code)
             assert expand_party(code)
         ds = [d for d in (r.signed, r.in_force, r.ended) if d is not None]
-        assert all(a.value <= b.last_day() for a, b in zip(ds, ds[1:])), r.id
+        assert all(a.value <= b.last_day() for a, b in zip(ds, ds[1:], strict=False)), r.id
 
 
 def test_curated_facts_match_seed() -> None:

@@ -57,7 +57,8 @@ def test_build_design_log_missing_and_combined_fe() -> None:
     assert d.valid.tolist() == [True, False, True, True, False]
     np.testing.assert_allclose(d.X[[0, 2, 3], 0], np.log([1.0, 2.0, 4.0]))
     assert d.fe_codes.shape == (2, 5)
-    assert list(d.fe_levels[0]) == ["u^1", "u^2", "v^1", "v^2"]
+    assert list(d.fe_levels[0].labels()) == ["u^1", "u^2", "v^1", "v^2"]
+    assert list(d.fe_levels[1].labels()) == ["u", "v"]
     assert d.fe_codes[0].tolist() == [0, 1, 2, 3, 2]
 
 

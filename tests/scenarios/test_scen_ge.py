@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import C2_COVARIATES
 
+from conftest import C2_COVARIATES
 from labourlink.errors import InvalidArgumentError
 from labourlink.scenarios.ge import GEConfig, build_problem, cost_term, solve
 from labourlink.scenarios.ppml import estimate_costs
@@ -161,3 +161,10 @@ def test_input_validation(make_synthetic) -> None:
     bad.loc[0, "trade_usd"] = -1.0
     with pytest.raises(InvalidArgumentError, match="trade_usd"):
         build_problem(bad)
+
+
+def test_gravity_engine_agrees_with_dense(c2_data: pd.DataFrame, c2_coef: dict[str, float]) -> None:
+    est = estimate_costs(c2_data, C2_COVARIATES, engine="gravity")
+    assert est.engine == "labourlink.gravity.ppml"
+    for k, v in c2_coef.items():
+        assert est.coef[k] == pytest.approx(v, rel=1e-6, abs=1e-8)

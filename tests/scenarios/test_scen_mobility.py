@@ -9,9 +9,9 @@ import duckdb
 import numpy as np
 import pytest
 import yaml
-from conftest import EPS_SPEC, TOY_REMIT_MUSD, TOY_STOCK
 from typer.testing import CliRunner
 
+from conftest import EPS_SPEC, TOY_REMIT_MUSD, TOY_STOCK
 from labourlink.errors import InvalidArgumentError, StoreError
 from labourlink.scenarios.inputs import load_inputs
 from labourlink.scenarios.mobility import run_scenario

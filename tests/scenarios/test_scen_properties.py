@@ -8,10 +8,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EPS_SPEC, synthetic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import EPS_SPEC, synthetic
 from labourlink.scenarios.ge import GEConfig, solve
 from labourlink.scenarios.inputs import load_inputs
 from labourlink.scenarios.mobility import run_scenario

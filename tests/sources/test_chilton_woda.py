@@ -20,7 +20,7 @@ if not hasattr(countries, "resolver"):
 
 @pytest.fixture(scope="module")
 def table(data_dir: Path) -> pd.DataFrame:
-    (t,) = chilton_woda.load(data_dir)
+    t = chilton_woda.load(data_dir)[0]
     assert t.table == "labour_agreement"
     return t.frame
 

@@ -154,7 +154,7 @@ _wpp_rows = st.lists(
     min_size=1, max_size=80, unique_by=lambda r: r[:4])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_wpp_rows)
 def test_working_age_population_sums_total_sex_ages_15_64(rows) -> None:
     df = pd.DataFrame(rows, columns=["iso", "t", "sex", "age", "v"])

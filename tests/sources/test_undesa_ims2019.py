@@ -118,7 +118,7 @@ def test_unknown_destination_is_listed(data_dir: Path, tmp_path: Path) -> None:
         mod.load(tmp_path)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 5), st.data())
 def test_wide_to_long_preserves_totals(n_rows: int, n_cols: int, data) -> None:
     values = data.draw(hnp.arrays(float, (n_rows, n_cols),

@@ -161,7 +161,7 @@ _pairs = st.lists(
     min_size=1, max_size=40, unique_by=lambda r: r[:4])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_pairs)
 def test_add_totals_preserves_persons(rows) -> None:
     by_sex = pd.DataFrame(rows, columns=["origin", "destination", "year", "sex", "persons"])

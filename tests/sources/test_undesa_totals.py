@@ -139,6 +139,7 @@ def _copy(data_dir: Path, tmp_path: Path, wb: mod.Workbook) -> Path:
     return Path(shutil.copy(data_dir / wb.file.path, tmp_path / wb.file.path))
 
 
+@pytest.mark.slow
 def test_text_in_number_cell_raises_naming_row_and_field(data_dir: Path, tmp_path: Path) -> None:
     wb = mod.WORKBOOKS[0]
     target = _copy(data_dir, tmp_path, wb)
@@ -163,7 +164,7 @@ def test_missing_file_raises(tmp_path: Path) -> None:
         mod.load(tmp_path)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 5), st.data())
 def test_wide_to_long_preserves_totals(n_areas: int, n_years: int, data) -> None:
     values = data.draw(hnp.arrays(float, (n_areas, 3 * n_years),
@@ -181,3 +182,14 @@ def test_wide_to_long_preserves_totals(n_areas: int, n_years: int, data) -> None
         # each (area, year) picks the cell of its own row and column
         piv = part.pivot(index="area_code", columns="year", values="persons").to_numpy()
         np.testing.assert_array_equal(piv, values[:, k * n_years:(k + 1) * n_years])
+
+
+@pytest.mark.slow
+def test_text_in_location_code_raises_naming_row(data_dir: Path, tmp_path: Path) -> None:
+    wb = mod.WORKBOOKS[1]  # 2019: section headings without codes sit above the damaged row
+    target = _copy(data_dir, tmp_path, wb)
+    book = openpyxl.load_workbook(target)
+    book["Table 1"]["D40"] = "9o0"
+    book.save(target)
+    with pytest.raises(SourceError, match=r"row 40, field 'Location code'.*'9o0'"):
+        mod.load_workbook(tmp_path, wb)

@@ -94,7 +94,7 @@ def test_truncated_workbook_raises(data_dir: Path, tmp_path: Path) -> None:
         mod._load_matrix(tmp_path, m)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 6), st.data())
 def test_matrix_to_long_preserves_totals(n: int, k: int, data) -> None:
     values = data.draw(hnp.arrays(float, (n, k),

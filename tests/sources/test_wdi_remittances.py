@@ -87,7 +87,7 @@ def test_wrong_series_in_file_raises(data_dir: Path, tmp_path: Path) -> None:
         mod.load_series(tmp_path, rec)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.integers(1, 5), st.integers(1, 6), st.data())
 def test_wide_years_to_long_preserves_totals(n: int, k: int, data) -> None:
     values = data.draw(hnp.arrays(float, (n, k),

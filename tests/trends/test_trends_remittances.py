@@ -81,3 +81,18 @@ def test_remittance_dependence(toy):
     assert duo["iso3"].tolist() == ["PHL", "JPN"]
     with pytest.raises(InvalidArgumentError, match="top=0"):
         remittance_dependence(top=0, con=toy)
+
+
+def test_knomad_source_in_usd_and_pct_from_gdp(toy):
+    out = remittances("DUO", None, source="knomad_2023", con=toy)
+    d = {(r.iso3, r.year): r for r in out.itertuples()}
+    assert d[("PHL", 2020)].received_usd == pytest.approx(36.0)  # 36e-6 US$ million
+    assert d[("JPN", 2020)].paid_usd == pytest.approx(50.0)
+    # no published % of GDP: 100 * received / GDP (datahub NY.GDP.MKTP.CD)
+    assert d[("PHL", 2020)].received_pct_gdp == pytest.approx(100 * 36 / 360)
+    assert math.isnan(d[("PHL", 2022)].received_pct_gdp)  # no 2022 GDP in the toy store
+    dep = remittance_dependence(top=5, source="knomad_2023", con=toy)
+    assert dep["year"].unique().tolist() == [2020]
+    assert dep["iso3"].tolist() == ["PHL", "JPN"]
+    with pytest.raises(InvalidArgumentError, match="knomad_2023"):
+        remittances("DUO", None, source="imf", con=toy)

@@ -181,3 +181,20 @@ def test_toy_shares_within_unit_interval_for_every_group(toy):
         for y in (1990, 2020):
             s = intraregional_share(g, y, con=toy)["share"].dropna()
             assert ((s >= 0) & (s <= 1)).all()
+
+
+def test_country_profile_unknown_code(toy):
+    with pytest.raises(UnknownCountryError, match="XYZ"):
+        country_profile("XYZ", con=toy)
+
+
+def test_long_year_ranges_are_described_compactly():
+    from labourlink.trends._common import describe_years, normalise_years, years_between
+
+    assert describe_years(list(range(1970, 2023))) == "an integer year from 1970 to 2022"
+    assert describe_years([1990, 2020]) == [1990, 2020]
+    with pytest.raises(InvalidArgumentError, match="from 1970 to 2022"):
+        normalise_years(1960, list(range(1970, 2023)))
+    with pytest.raises(InvalidArgumentError, match="a range containing a year from 1970 to 2022"):
+        years_between(list(range(1970, 2023)), 1950, 1960, "--from/--to")
+    assert years_between([1990, 1995, 2000], 1991, None, "x") == [1995, 2000]

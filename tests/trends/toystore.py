@@ -61,6 +61,10 @@ REM = [  # iso3, year, code, value
     ("IND", 2022, "BX.TRF.PWKR.CD.DT", 111.0), ("IND", 2022, "BX.TRF.PWKR.DT.GD.ZS", 3.3),
     ("WLD", 2022, "BX.TRF.PWKR.DT.GD.ZS", 99.0),  # an aggregate that must never be ranked
 ]
+KNOMAD = [  # iso3, year, code, US$ million
+    ("PHL", 2020, "KNOMAD.REM.IN", 36e-6), ("PHL", 2022, "KNOMAD.REM.IN", 42e-6),
+    ("JPN", 2020, "KNOMAD.REM.IN", 4e-6), ("JPN", 2020, "KNOMAD.REM.OUT", 50e-6),
+]
 REM_BILATERAL = [("USA", "PHL", 5.0), ("JPN", "PHL", 2.0), ("USA", "IND", 8.0), ("PHL", "JPN", 0.5),
                  ("USA", "AUS", 0.0)]
 
@@ -79,6 +83,7 @@ def rows(groups: Iterable[tuple[str, str]] = GROUPS) -> dict[str, list[tuple]]:
     ind = [(i, y, "SP.POP.TOTL", float(v), "persons", "datahub_wdi") for (i, y), v in POP.items()]
     ind += [(i, y, "NY.GDP.MKTP.CD", v, "current US$", "datahub_wdi") for (i, y), v in GDP.items()]
     ind += [(i, y, c, v, "current US$", "wdi_remittances") for i, y, c, v in REM]
+    ind += [(i, y, c, v, "US$ million", "knomad_2023") for i, y, c, v in KNOMAD]
     return {
         "country": [(i, m, i2, n, None, None, None, s) for i, m, i2, n, s in COUNTRIES],
         "country_group": [(g, i, g.title(), "toy") for g, i in groups],

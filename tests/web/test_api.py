@@ -196,3 +196,18 @@ def test_serve_cli_registered() -> None:
     res = CliRunner().invoke(app, ["serve", "--help"])
     assert res.exit_code == 0
     assert "127.0.0.1" in res.output
+
+
+def test_mobility_examples_and_bounds(client) -> None:
+    from labourlink.scenarios.cli import example_paths
+
+    body = client.get("/api/scenarios/examples").json()
+    assert sorted(e["example"] for e in body["examples"]) == sorted(p.stem for p in example_paths())
+    assert_error(client.post("/api/scenarios/mobility",
+                             json={"example": "pacific_palm_rse", "draws": 10_000}), 422)
+    assert_error(client.post("/api/scenarios/mobility", json={"example": "nope"}), 422,
+                 "pacific_palm_rse")
+    assert_error(client.post("/api/scenarios/mobility", json={"example": "../etc"}), 422)
+    # the toy store's trade data lack the Pacific parties: a clear 4xx naming them
+    assert_error(client.post("/api/scenarios/mobility",
+                             json={"example": "pacific_palm_rse", "draws": 0}), 422, "FJI")

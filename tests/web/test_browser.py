@@ -115,7 +115,7 @@ def page(browser, live_server):
 ])
 def test_every_page_loads_without_console_errors(page, shots: Path, path: str, ready: str) -> None:
     page.page.goto(page.base + path)
-    page.page.wait_for_selector(ready, timeout=30_000)
+    page.page.wait_for_selector(ready, timeout=30_000, state="attached")
     page.page.wait_for_load_state("networkidle")
     name = "overview" if path == "/" else path.strip("/")
     page.page.screenshot(path=str(shots / f"{name}.png"), full_page=True)

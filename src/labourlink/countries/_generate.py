@@ -305,6 +305,10 @@ def build(raw: Path, out: Path = DATA) -> None:
         sel = dh[dh["Sub-region Name"].isin(parts) | dh["Intermediate Region Name"].isin(parts)]
         for c in sorted(set(sel["ISO3166-1-Alpha-3"])):
             rows.append((code, c, f"UN SDG region: {name}", sdg_src))
+    # The Channel Islands (M49 830, Northern Europe) have no ISO 3166 code, so datahub lacks them;
+    # UN DESA reports them as a country, inside "Europe and Northern America".
+    rows.append(("SDG-ENA", "CHI", "UN SDG region: Europe and Northern America",
+                 "UN M49: Channel Islands (830) in Northern Europe (not in ISO 3166)"))
     groups = pd.DataFrame(rows, columns=["group_code", "iso3", "group_name", "source"])
     unknown = set(groups.iso3) - set(base.iso3)
     assert not unknown, unknown

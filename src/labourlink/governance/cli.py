@@ -9,9 +9,9 @@ note says so on stderr.
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -23,12 +23,12 @@ gov_app = typer.Typer(name="governance", no_args_is_help=True,
                            "gaps.")
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     json = "json"
 
 
-class Within(str, Enum):
+class Within(StrEnum):
     either = "either"
     both = "both"
 
@@ -72,12 +72,12 @@ _FMT_OPT = typer.Option(Fmt.table, "--format", help="Output format (default: tab
 
 @gov_app.command("list")
 def list_cmd(
-    kind: Optional[list[str]] = typer.Option(None, "--kind", help="Only these kinds (repeatable): "
+    kind: list[str] | None = typer.Option(None, "--kind", help="Only these kinds (repeatable): "
                                              + ", ".join(KINDS) + ". Default: all."),
-    party: Optional[str] = typer.Option(None, "--party", help="Only instruments with this party "
+    party: str | None = typer.Option(None, "--party", help="Only instruments with this party "
                                         "(ISO3; groupings expanded). Default: all."),
     fmt: Fmt = _FMT_OPT,
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
     curated_only: bool = _CURATED_OPT,
 ) -> None:
     """List registry records (JSON: the records with the schema's field names)."""
@@ -96,7 +96,7 @@ def list_cmd(
 def show_cmd(
     record_id: str = typer.Argument(..., metavar="ID", help="Record id (see `list`)."),
     fmt: Fmt = typer.Option(Fmt.json, "--format", help="Output format (default: json)."),
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
     curated_only: bool = _CURATED_OPT,
 ) -> None:
     """Show one record in full."""
@@ -116,21 +116,24 @@ def show_cmd(
 def coverage_cmd(
     year: int = typer.Option(2020, "--year", help="Year of the migrant stocks (default 2020)."),
     group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
-    kind: Optional[list[str]] = typer.Option(None, "--kind", help="Kinds counted in the headline "
+    kind: list[str] | None = typer.Option(None, "--kind", help="Kinds counted in the headline "
                                              "share (repeatable). Default: all but "
-                                             "trade_agreement."),
+                                             "trade_agreement and travel_card."),
     within: Within = typer.Option(Within.either, "--within", help="Corridors with origin or "
                                   "destination in the group (either, default) or both."),
+    origin_only: bool = typer.Option(False, "--origin-processes", help="Also count "
+                                     "origin-country processes (Colombo Process) for every "
+                                     "destination (default: no)."),
     top: int = typer.Option(30, "--top", help="Corridors listed, largest first (default 30; 0 = "
                             "all)."),
     fmt: Fmt = _FMT_OPT,
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
 ) -> None:
     """Share of the group's corridor migrant stock under at least one instrument in force."""
     from labourlink.governance.coverage import coverage
 
     reg, con = _registry(store, False, required=True)
-    res = coverage(con, reg, year, group, kind or None, within.value)
+    res = coverage(con, reg, year, group, kind or None, within.value, origin_only)
     if fmt == Fmt.json:
         typer.echo(_dump(res.to_dict(top=top or None)))
         return
@@ -150,7 +153,7 @@ def gaps_cmd(
     group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
     top: int = typer.Option(15, "--top", help="Rows per list (default 15)."),
     fmt: Fmt = _FMT_OPT,
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
 ) -> None:
     """Largest uncovered corridors and provision gaps."""
     from labourlink.governance.coverage import (
@@ -184,7 +187,7 @@ def gaps_cmd(
 @gov_app.command("timeline")
 def timeline_cmd(
     fmt: Fmt = _FMT_OPT,
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
     curated_only: bool = _CURATED_OPT,
 ) -> None:
     """Instruments by year of entry into force (or signature) and kind."""
@@ -200,9 +203,9 @@ def timeline_cmd(
 
 @gov_app.command("validate")
 def validate_cmd(
-    file: Optional[Path] = typer.Option(None, "--file", help="Curated YAML file to check "
+    file: Path | None = typer.Option(None, "--file", help="Curated YAML file to check "
                                         "(default: the package's)."),
-    store: Optional[Path] = _STORE_OPT,
+    store: Path | None = _STORE_OPT,
     curated_only: bool = _CURATED_OPT,
 ) -> None:
     """Validate every record; exit 0 only when all are valid (errors name record and field)."""
@@ -224,6 +227,31 @@ def validate_cmd(
         typer.echo(f"{len(errors)} error(s) in {n} record(s)")
         raise typer.Exit(1)
     typer.echo(f"{n} record(s) valid")
+
+
+@gov_app.command("impact")
+def impact_cmd(
+    group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
+    kind: list[str] | None = typer.Option(None, "--kind", help="Kinds that count as an "
+                                             "instrument (repeatable). Default: all but "
+                                             "trade_agreement and travel_card."),
+    within: Within = typer.Option(Within.both, "--within", help="Corridors with both ends in "
+                                  "the group (both, default) or either end."),
+    fmt: Fmt = _FMT_OPT,
+    store: Path | None = _STORE_OPT,
+) -> None:
+    """PPML of bilateral migrant stocks on instrument-in-force (pair, origin-year, destination-year FE)."""
+    from labourlink.governance.impact import estimate_impact
+
+    reg, con = _registry(store, False, required=True)
+    res = estimate_impact(con, reg, group, kind or None, within.value)
+    if fmt == Fmt.json:
+        t = res.tidy()
+        typer.echo(_dump({"formula": "persons ~ in_force | pair + origin^year + destination^year",
+                          "group": group, "kinds": list(res.kinds),
+                          "estimates": t.to_dict("records"), "caveat": res.caveat}))
+    else:
+        typer.echo(res.summary())
 
 
 def register(app: typer.Typer) -> None:

@@ -10,12 +10,15 @@ that year) and the corridor is within its ``corridor_scope``:
 * ``among_parties``: origin and destination both parties (groupings expanded to their members
   in :mod:`labourlink.countries`, i.e. *current* membership);
 * ``senders_to_receivers``: origin a sender and destination a receiver;
-* ``from_senders``: origin a sender, any destination (origin-country processes);
+* ``from_senders``: origin a sender, any destination (origin-country processes such as the
+  Colombo Process); counted only with ``origin_only=True``, since the destination takes no
+  part in them;
 * ``global`` instruments (GATS Mode 4, the Global Compact) cover no particular corridor and are
   left out.
 
 By default the headline share counts every kind except ``trade_agreement`` (trade agreements
-whose movement-of-persons content is not established); pass ``kinds`` to change it. The
+whose movement-of-persons content is not established) and ``travel_card`` (business visits);
+pass ``kinds`` to change it. The shares by kind cover every kind. The
 corridors of a group are those with the origin *or* the destination in it (``within="either"``)
 or both (``within="both"``). Caveats: bilateral labour agreements have no end date in the data,
 so they count as in force from signature; grouping memberships are current ones.
@@ -33,7 +36,10 @@ from labourlink.errors import InvalidArgumentError, StoreError
 from labourlink.governance.registry import Registry, expand_party
 from labourlink.governance.schema import KINDS, PROVISIONS, Instrument
 
-DEFAULT_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "trade_agreement")
+DEFAULT_KINDS: tuple[str, ...] = tuple(k for k in KINDS
+                                       if k not in ("trade_agreement", "travel_card"))
+"""Kinds counted by default: all but trade agreements whose movement-of-persons content is not
+established and travel cards (short business visits, not residence or work)."""
 STOCK_SOURCES: tuple[str, ...] = ("undesa_ims2020", "undesa_ims2019")
 
 
@@ -92,9 +98,9 @@ def _party_set(rec: Instrument, codes: Sequence[str], year: int) -> set[str]:
     return out
 
 
-def covered_pairs(records: Sequence[Instrument], corridors: pd.DataFrame, year: int
-                  ) -> pd.DataFrame:
-    """Which active instruments cover which corridors.
+def covered_pairs(records: Sequence[Instrument], corridors: pd.DataFrame, year: int,
+                  origin_only: bool = False) -> pd.DataFrame:
+    """Which active instruments cover which corridors (``from_senders`` ones if ``origin_only``).
 
     Returns
     -------
@@ -102,7 +108,7 @@ def covered_pairs(records: Sequence[Instrument], corridors: pd.DataFrame, year: 
         ``origin``, ``destination``, ``id``, ``kind`` (one row per corridor and instrument).
     """
     by_origin: dict[str, list[str]] = {}
-    for o, d in zip(corridors["origin"], corridors["destination"]):
+    for o, d in zip(corridors["origin"], corridors["destination"], strict=False):
         by_origin.setdefault(o, []).append(d)
     rows: list[tuple[str, str, str, str]] = []
     for r in records:
@@ -112,8 +118,10 @@ def covered_pairs(records: Sequence[Instrument], corridors: pd.DataFrame, year: 
             s = d = _party_set(r, r.parties, year)
         elif r.corridor_scope == "senders_to_receivers":
             s, d = _party_set(r, r.senders, year), _party_set(r, r.receivers, year)
-        else:  # from_senders
+        elif origin_only:  # from_senders
             s, d = _party_set(r, r.senders, year), None
+        else:
+            continue
         for o in s & by_origin.keys():
             rows.extend((o, dest, r.id, r.kind) for dest in by_origin[o]
                         if d is None or dest in d)
@@ -148,9 +156,9 @@ class CoverageResult:
                 ("corridors", "", float(len(c))),
                 ("corridors_covered", "", float(c["covered"].sum()))]
         rows += [("share_by_kind", k, v) for k, v in zip(self.by_kind["kind"],
-                                                          self.by_kind["share"])]
+                                                          self.by_kind["share"], strict=False)]
         rows += [("share_by_provision", k, v) for k, v in
-                 zip(self.by_provision["provision"], self.by_provision["share"])]
+                 zip(self.by_provision["provision"], self.by_provision["share"], strict=False)]
         return pd.DataFrame(rows, columns=["measure", "key", "value"])
 
     def to_frame(self) -> pd.DataFrame:
@@ -165,8 +173,8 @@ class CoverageResult:
         return {
             "year": self.year, "group": self.group, "share_covered": self.share_covered,
             "kinds_counted": list(self.kinds),
-            "by_kind": dict(zip(self.by_kind["kind"], self.by_kind["share"])),
-            "by_provision": dict(zip(self.by_provision["provision"], self.by_provision["share"])),
+            "by_kind": dict(zip(self.by_kind["kind"], self.by_kind["share"], strict=False)),
+            "by_provision": dict(zip(self.by_provision["provision"], self.by_provision["share"], strict=False)),
             "corridors": [
                 {"origin": r.origin, "destination": r.destination, "persons": float(r.persons),
                  "covered": bool(r.covered), "instruments": list(r.instruments),
@@ -180,7 +188,7 @@ class CoverageResult:
                  f"{self.share_covered:.1%} of the migrant stock under at least one instrument "
                  f"in force ({int(self.corridors['covered'].sum())} of {len(self.corridors)} "
                  "corridors)."]
-        lines += [f"  {k:<34} {v:6.1%}" for k, v in zip(self.by_kind["kind"], self.by_kind["share"])]
+        lines += [f"  {k:<34} {v:6.1%}" for k, v in zip(self.by_kind["kind"], self.by_kind["share"], strict=False)]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -188,7 +196,8 @@ class CoverageResult:
 
 
 def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int,
-                  group: str = "ESCAP", kinds: Sequence[str] | None = None) -> CoverageResult:
+                  group: str = "ESCAP", kinds: Sequence[str] | None = None,
+                  origin_only: bool = False) -> CoverageResult:
     """Coverage of the corridors in ``stocks`` (``origin``, ``destination``, ``persons``).
 
     Pure function (no store): the core of :func:`coverage`.
@@ -198,12 +207,12 @@ def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int
         if k not in KINDS:
             raise InvalidArgumentError("kind", k, KINDS)
     stocks = stocks[["origin", "destination", "persons"]].reset_index(drop=True)
-    cov = covered_pairs(records, stocks, year)
+    cov = covered_pairs(records, stocks, year, origin_only)
     by_id = {r.id: r for r in records}
-    persons = dict(zip(zip(stocks["origin"], stocks["destination"]), stocks["persons"]))
+    persons = dict(zip(zip(stocks["origin"], stocks["destination"], strict=False), stocks["persons"], strict=False))
     total = float(stocks["persons"].sum())
     pair_ids: dict[tuple[str, str], set[str]] = {}
-    for o, d, i in zip(cov["origin"], cov["destination"], cov["id"]):
+    for o, d, i in zip(cov["origin"], cov["destination"], cov["id"], strict=False):
         pair_ids.setdefault((o, d), set()).add(i)
 
     def share(pred: Any) -> float:
@@ -213,9 +222,10 @@ def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int
                    if any(pred(by_id[i]) for i in ids)) / total
 
     counted = set(kinds_t)
-    inst, kinds_col = [], []
-    for k in zip(stocks["origin"], stocks["destination"]):
-        ids = sorted(i for i in pair_ids.get(k, ()) if by_id[i].kind in counted)
+    inst: list[list[str]] = []
+    kinds_col: list[list[str]] = []
+    for pair in zip(stocks["origin"], stocks["destination"], strict=True):
+        ids = sorted(i for i in pair_ids.get(pair, set()) if by_id[i].kind in counted)
         inst.append(ids)
         kinds_col.append(sorted({by_id[i].kind for i in ids}))
     c = stocks.assign(covered=[bool(v) for v in inst], instruments=inst, kinds=kinds_col)
@@ -231,7 +241,8 @@ def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int
 
 def coverage(con: Any, registry: Registry, year: int, group: str = "ESCAP",
              kinds: Sequence[str] | None = None,
-             within: Literal["either", "both"] = "either") -> CoverageResult:
+             within: Literal["either", "both"] = "either",
+             origin_only: bool = False) -> CoverageResult:
     """Share of the group's corridor migrant stock under at least one instrument in force.
 
     Parameters
@@ -245,14 +256,16 @@ def coverage(con: Any, registry: Registry, year: int, group: str = "ESCAP",
     group
         Grouping code (default ``ESCAP``).
     kinds
-        Kinds counted in the headline share (default all but ``trade_agreement``).
+        Kinds counted in the headline share (default :data:`DEFAULT_KINDS`).
     within
         Corridors with origin or destination in the group (``either``) or both (``both``).
+    origin_only
+        Also count origin-country processes (``from_senders``) for every destination.
     """
     if con is None:
         raise StoreError("coverage needs the store; build it with `labourlink data build`")
     stocks = corridor_stocks(con, year, group, within)
-    return coverage_from(registry.records, stocks, year, group, kinds)
+    return coverage_from(registry.records, stocks, year, group, kinds, origin_only)
 
 
 GAP_TYPES: dict[str, str] = {

@@ -124,7 +124,7 @@ def bla_records(agreements: pd.DataFrame, provisions: pd.DataFrame | None = None
             {"value": date(year, 1, 1), "precision": "year"} if year is not None else None)
         prov: dict[str, bool | None] = {}
         coded = flags is not None and r.agreement_id in flags.index
-        if coded:
+        if coded and flags is not None:
             row = flags.loc[r.agreement_id]
             prov = {f: (None if pd.isna(row[f]) else bool(row[f])) for f in PROVISIONS}
         uncertain = {"ended": "termination is not recorded in the dataset; the agreement is "
@@ -249,7 +249,7 @@ def derived_records(con: Any) -> list[dict[str, Any]]:
 
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables")
               .fetchall()}
-    names = dict(zip(country_table()["iso3"], country_table()["name"]))
+    names = dict(zip(country_table()["iso3"], country_table()["name"], strict=False))
     la = con.execute("SELECT * FROM labour_agreement").df()
     for col in ("signed",):
         la[col] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in la[col]]

@@ -48,7 +48,8 @@ def impact_panel(stocks: pd.DataFrame, records: Sequence[Instrument],
     records
         Registry records.
     kinds
-        Kinds that count as an instrument (default: all but ``trade_agreement``).
+        Kinds that count as an instrument (default: all but ``trade_agreement`` and
+        ``travel_card``; origin-only processes never count).
 
     Returns
     -------
@@ -181,7 +182,7 @@ def estimate_impact(con: Any, registry: Registry, group: str = "ESCAP",
     group
         Grouping code (default ``ESCAP``).
     kinds
-        Kinds that count (default all but ``trade_agreement``).
+        Kinds that count (default :data:`~labourlink.governance.coverage.DEFAULT_KINDS`).
     within
         Corridors with both ends in the group (default) or either end.
     source

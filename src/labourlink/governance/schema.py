@@ -196,7 +196,8 @@ class Instrument(BaseModel):
     signed: PartialDate | None = None
     in_force: PartialDate | None = None
     ended: PartialDate | None = None
-    skill_levels: list[SkillLevel] = Field(default_factory=lambda: ["unspecified"])
+    skill_levels: list[SkillLevel] = Field(default_factory=lambda: list[SkillLevel](
+        ["unspecified"]))
     sectors: list[str] = Field(default_factory=list)
     provisions: Provisions = Field(default_factory=Provisions)
     quota: int | None = Field(default=None, ge=0)

@@ -138,9 +138,82 @@ def _wcolsq(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _apply_A(u: np.ndarray, out: np.ndarray, r: np.ndarray, beta: np.ndarray, mode: int,
+             codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray, inv: np.ndarray,
+             sums: np.ndarray, uv: np.ndarray, aa: np.ndarray, uu: np.ndarray) -> None:
+    """out <- (I - T) u with T one symmetric sweep, in 2*n_fe fused passes.
+
+    mode 1 first sets u <- r, mode 2 sets u <- r + beta*u (the CG direction update) in the
+    same pass. Accumulates uv = <u, out>_w, aa = <out, out>_w and uu = <u, u>_w.
+    """
+    n, k = u.shape
+    q_n = codes.shape[0]
+    n_steps = 2 * q_n - 1
+    half = sums.shape[0] // 2
+    for j in range(k):
+        uv[j] = 0.0
+        aa[j] = 0.0
+        uu[j] = 0.0
+    for g in range(n_groups[0]):
+        for j in range(k):
+            sums[g, j] = 0.0
+    c = codes[0]
+    for i in range(n):
+        g = c[i]
+        wi = w[i]
+        for j in range(k):
+            if mode == 1:
+                u[i, j] = r[i, j]
+            elif mode == 2:
+                u[i, j] = r[i, j] + beta[j] * u[i, j]
+            x = u[i, j]
+            sums[g, j] += wi * x
+            uu[j] += wi * x * x
+    for s in range(n_steps):
+        q = s if s < q_n else 2 * q_n - 2 - s
+        for g in range(n_groups[q]):
+            iv = inv[q, g]
+            for j in range(k):
+                sums[g, j] *= iv
+        c = codes[q]
+        if s == n_steps - 1:
+            for i in range(n):
+                g = c[i]
+                wi = w[i]
+                for j in range(k):
+                    src = u[i, j] if s == 0 else out[i, j]
+                    a = u[i, j] - (src - sums[g, j])
+                    out[i, j] = a
+                    uv[j] += wi * a * u[i, j]
+                    aa[j] += wi * a * a
+        else:
+            q2 = s + 1 if s + 1 < q_n else 2 * q_n - 3 - s
+            c2 = codes[q2]
+            for g in range(n_groups[q2]):
+                for j in range(k):
+                    sums[half + g, j] = 0.0
+            for i in range(n):
+                g = c[i]
+                h = half + c2[i]
+                wi = w[i]
+                for j in range(k):
+                    src = u[i, j] if s == 0 else out[i, j]
+                    v = src - sums[g, j]
+                    out[i, j] = v
+                    sums[h, j] += wi * v
+            for g in range(n_groups[q2]):
+                for j in range(k):
+                    sums[g, j] = sums[half + g, j]
+
+
+@njit(cache=True)
 def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
                tol: float, maxiter: int) -> tuple[int, bool]:
-    """CG-accelerated symmetric sweeps; Y (n, k) is overwritten with the residual."""
+    """CG-accelerated symmetric sweeps; Y (n, k) is overwritten with the residual.
+
+    Solves (I - T) u = (I - T) Y for the fixed-effect part u of Y (T self-adjoint in the
+    weighted inner product) and returns Y - u. One iteration costs 2*n_fe + 1 passes.
+    """
     n, k = Y.shape
     inv = _group_inv_weights(codes, n_groups, w)
     maxg = inv.shape[1]
@@ -148,23 +221,26 @@ def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.nda
     if codes.shape[0] == 1:
         _sweep(Y, codes, n_groups, w, inv, sums)
         return 1, True
-    r = Y.copy()
-    _sweep(r, codes, n_groups, w, inv, sums)
-    for i in range(n):
-        for j in range(k):
-            r[i, j] = Y[i, j] - r[i, j]
-    u = r.copy()
+    r = np.empty_like(Y)
+    u = np.empty_like(Y)
     v = np.empty_like(Y)
-    ssr = _wcolsq(r, r, w)
-    yss = _wcolsq(Y, Y, w)
+    uv = np.zeros(k)
+    ssr = np.zeros(k)
+    yss = np.zeros(k)
+    beta = np.zeros(k)
+    # r = (I - T) Y; ssr = <r, r>; yss = <Y, Y>
+    _apply_A(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, uv, ssr, yss)
     # floor of the scale: a column (almost) absorbed by the fixed effects converges relative to
     # 1e-4 of its starting sum of squares instead of chasing its vanishing norm
     floor = 1e-4 * yss
     tol2 = tol * tol
     done = np.zeros(k, dtype=np.bool_)
     alpha = np.zeros(k)
-    beta = np.zeros(k)
+    vv = np.zeros(k)
+    uu = np.zeros(k)
+    new_ssr = np.zeros(k)
     it = 0
+    mode = 1
     while True:
         alldone = True
         for j in range(k):
@@ -174,37 +250,30 @@ def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.nda
                 alldone = False
         if alldone or it >= maxiter:
             return it, alldone
-        for i in range(n):
-            for j in range(k):
-                v[i, j] = u[i, j]
-        _sweep(v, codes, n_groups, w, inv, sums)
-        for i in range(n):
-            for j in range(k):
-                v[i, j] = u[i, j] - v[i, j]
-        uv = _wcolsq(u, v, w)
+        # u <- r + beta u (fused), v <- (I - T) u
+        _apply_A(u, v, r, beta, mode, codes, n_groups, w, inv, sums, uv, vv, uu)
+        mode = 2
         for j in range(k):
             if done[j] or uv[j] <= 0.0:
                 alpha[j] = 0.0
                 done[j] = True
             else:
                 alpha[j] = ssr[j] / uv[j]
-        new_ssr = np.zeros(k)
-        new_yss = np.zeros(k)
+            new_ssr[j] = 0.0
+            yss[j] = 0.0
         for i in range(n):
             wi = w[i]
             for j in range(k):
                 a = alpha[j]
-                Y[i, j] -= a * u[i, j]
-                r[i, j] -= a * v[i, j]
-                new_ssr[j] += wi * r[i, j] * r[i, j]
-                new_yss[j] += wi * Y[i, j] * Y[i, j]
+                y = Y[i, j] - a * u[i, j]
+                Y[i, j] = y
+                rr = r[i, j] - a * v[i, j]
+                r[i, j] = rr
+                new_ssr[j] += wi * rr * rr
+                yss[j] += wi * y * y
         for j in range(k):
             beta[j] = new_ssr[j] / ssr[j] if (ssr[j] > 0 and not done[j]) else 0.0
             ssr[j] = new_ssr[j]
-            yss[j] = new_yss[j]
-        for i in range(n):
-            for j in range(k):
-                u[i, j] = r[i, j] + beta[j] * u[i, j]
         it += 1
 
 

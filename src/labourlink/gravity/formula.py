@@ -196,21 +196,75 @@ class Design:
     y: np.ndarray
     X: np.ndarray
     fe_codes: np.ndarray
-    fe_levels: tuple[pd.Index, ...]
+    fe_levels: tuple[FELevels, ...]
     valid: np.ndarray
 
 
-def factorize_fe(data: pd.DataFrame, cols: tuple[str, ...], formula: str) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (``-1`` for missing) and labels of one (possibly combined) fixed effect."""
+@dataclass(frozen=True, slots=True)
+class FELevels:
+    """Labels of one (possibly combined) fixed effect, built only when asked for.
+
+    ``uniques[j]`` are the sorted distinct values of column j; ``combo`` (n_levels, n_cols)
+    holds, for each level code, the code of each column (None for a single column).
+    """
+
+    name: str
+    uniques: tuple[pd.Index, ...]
+    combo: np.ndarray | None
+
+    def labels(self, used: np.ndarray | None = None) -> pd.Index:
+        """Labels of the level codes ``used`` (all levels if None); ``a^b`` strings if combined."""
+        if self.combo is None:
+            lab = self.uniques[0]
+            return lab if used is None else lab[used]
+        combo = self.combo if used is None else self.combo[used]
+        parts = [self.uniques[j][combo[:, j]].astype(str) for j in range(combo.shape[1])]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + "^" + p
+        return pd.Index(out, name=self.name)
+
+
+def factorize_fe(data: pd.DataFrame, cols: tuple[str, ...], formula: str) -> tuple[np.ndarray, FELevels]:
+    """Integer codes (``-1`` for missing, sorted by level) and labels of one fixed effect."""
     series = [_require(data, c, formula, "fixed-effect") for c in cols]
+    name = "^".join(cols)
     if len(series) == 1:
         codes, uniques = pd.factorize(series[0], sort=True)
-        return codes.astype(np.int64), pd.Index(uniques, name=cols[0])
-    frame = pd.concat(series, axis=1, keys=list(cols))
-    mi = pd.MultiIndex.from_frame(frame)
-    codes, uniques = pd.factorize(mi, sort=True)
-    labels = pd.Index(["^".join(map(str, tup)) for tup in uniques], name="^".join(cols))
-    return codes.astype(np.int64), labels
+        return codes.astype(np.int64), FELevels(name, (pd.Index(uniques, name=name),), None)
+    col_codes, col_uniques = [], []
+    for s in series:
+        c, u = pd.factorize(s, sort=True)
+        col_codes.append(c.astype(np.int64))
+        col_uniques.append(pd.Index(u))
+    sizes = [max(len(u), 1) for u in col_uniques]
+    if float(np.prod([float(x) for x in sizes])) < 2.0**62:
+        key = np.zeros(len(data), dtype=np.int64)
+        missing = np.zeros(len(data), dtype=bool)
+        for c, size in zip(col_codes, sizes, strict=True):
+            key = key * size + np.maximum(c, 0)
+            missing |= c < 0
+        key[missing] = -1
+        codes, ukeys = pd.factorize(key, sort=True)
+        codes = np.where(missing, -1, codes).astype(np.int64)
+        ukeys = np.asarray(ukeys)
+        if missing.any():  # -1 sorts first; drop it from the levels
+            keep_levels = ukeys >= 0
+            remap = np.cumsum(keep_levels) - 1
+            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            ukeys = ukeys[keep_levels]
+        combo = np.empty((ukeys.size, len(cols)), dtype=np.int64)
+        rest = ukeys.copy()
+        for j in range(len(cols) - 1, -1, -1):
+            combo[:, j] = rest % sizes[j]
+            rest //= sizes[j]
+    else:  # astronomically many combinations: let pandas hash the tuples
+        mi = pd.MultiIndex.from_arrays(col_codes)
+        codes, uniq = pd.factorize(mi, sort=True)
+        combo = np.array([list(t) for t in uniq], dtype=np.int64)
+        miss = np.any(np.vstack(col_codes) < 0, axis=0)
+        codes = np.where(miss, -1, codes).astype(np.int64)
+    return codes.astype(np.int64), FELevels(name, tuple(col_uniques), combo)
 
 
 def build_design(data: pd.DataFrame, parsed: ParsedFormula) -> Design:
@@ -246,7 +300,7 @@ def build_design(data: pd.DataFrame, parsed: ParsedFormula) -> Design:
         cols.append(v)
     X = np.ascontiguousarray(np.column_stack(cols)) if cols else np.empty((n, 0))
     codes_list: list[np.ndarray] = []
-    levels: list[pd.Index] = []
+    levels: list[FELevels] = []
     for fe in parsed.fixef:
         c, lab = factorize_fe(data, fe, f)
         codes_list.append(c)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from labourlink.gravity.demean import FixedEffects, demean
 
@@ -97,6 +98,27 @@ def poisson_deviance(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None =
     return float(2.0 * d.sum())
 
 
+@njit(cache=True)
+def _update(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarray,
+            z: np.ndarray, w: np.ndarray, zshift: np.ndarray, z_prev: np.ndarray) -> None:
+    """One fused pass: mu = exp(eta); z = eta - off + y/mu - 1; w = uw*mu; zshift = z - z_prev."""
+    for i in range(y.shape[0]):
+        mu = np.exp(eta[i])
+        zi = eta[i] - off[i] + y[i] / mu - 1.0
+        zshift[i] = zi - z_prev[i]
+        z[i] = zi
+        w[i] = uw[i] * mu
+
+
+@njit(cache=True)
+def _deviance(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, ylogy: float) -> float:
+    """Poisson deviance from the linear predictor; ``ylogy = sum uw*y*log(y)`` (0 log 0 = 0)."""
+    s = 0.0
+    for i in range(y.shape[0]):
+        s += uw[i] * (np.exp(eta[i]) - y[i] * (eta[i] + 1.0))
+    return 2.0 * (ylogy + s)
+
+
 def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float) -> np.ndarray:
     """Mask of columns to keep: sequential Gram-Schmidt on the weighted demeaned regressors.
 
@@ -167,32 +189,37 @@ def fit_ppml_irls(
     ymean = float(np.average(y, weights=uw))
     mu = (y + ymean) / 2.0
     eta = np.log(mu)
-    last = poisson_deviance(y, mu, uw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = float(np.sum(np.where(y > 0, uw * y * np.log(np.where(y > 0, y, 1.0)), 0.0)))
+    last = _deviance(y, eta, uw, ylogy)
+    z = np.empty(n)
+    w = np.empty(n)
+    zshift = np.empty(n)
+    z_prev = np.zeros(n)
     keep = np.ones(k, dtype=bool)
     Xk = np.ascontiguousarray(X)
     ZXd: np.ndarray | None = None
-    z_prev: np.ndarray | None = None
     converged = False
     dm_iters = 0
     dm_ok = True
     it = 0
     beta = np.zeros(k)
     resid = np.zeros(n)
-    w = uw * mu
     Xd = Xk
     deviance = last
+    first = True
     for it in range(1, settings.max_iter + 1):
-        z = eta - off + y / mu - 1.0
-        w = uw * mu
+        _update(y, eta, uw, off, z, w, zshift, z_prev)
         if has_fe:
             assert fe is not None
-            if ZXd is None:
+            if first:
                 start = np.empty((n, 1 + Xk.shape[1]))
                 start[:, 0] = z
                 start[:, 1:] = Xk
             else:
+                assert ZXd is not None
                 start = ZXd
-                start[:, 0] += z - z_prev
+                start[:, 0] += zshift
             # the first pass sets the collinearity check: demean it to at least 1e-6
             tol_now = min(inner, 1e-6) if it == 1 else inner
             ZXd, ok, nit = demean(start, fe, w, tol=tol_now, maxiter=settings.fixef_maxiter,
@@ -204,7 +231,9 @@ def fit_ppml_irls(
         else:
             zd = z
             Xd = Xk
-        z_prev = z
+        z, z_prev = z_prev, z  # keep this z as z_prev; reuse the old buffer next time
+        z_cur = z_prev
+        first = False
         if it == 1:
             keep = find_collinear(Xd, w, Xk, settings.collin_tol)
             if not keep.all():
@@ -225,17 +254,15 @@ def fit_ppml_irls(
         else:
             beta = np.zeros(0)
             resid = zd.copy()
-        eta_new = z - resid + off
-        mu_new = np.exp(eta_new)
-        dev = poisson_deviance(y, mu_new, uw)
+        eta_new = z_cur - resid + off
+        dev = _deviance(y, eta_new, uw, ylogy)
         # step-halving if the deviance is not finite (overflow) or explodes
         halvings = 0
         while (not np.isfinite(dev) or dev > last * (1 + 1e-3) + 1e-12) and halvings < 20 and it > 1:
             eta_new = 0.5 * (eta_new + eta)
-            mu_new = np.exp(eta_new)
-            dev = poisson_deviance(y, mu_new, uw)
+            dev = _deviance(y, eta_new, uw, ylogy)
             halvings += 1
-        eta, mu = eta_new, mu_new
+        eta = eta_new
         crit = abs(dev - last) / (0.1 + abs(last))
         last = dev
         deviance = dev
@@ -249,7 +276,7 @@ def fit_ppml_irls(
         beta=beta,
         keep=keep,
         eta=eta,
-        mu=mu,
+        mu=np.exp(eta),
         Xd=np.ascontiguousarray(Xd),
         w=w,
         resid=resid,

@@ -20,7 +20,7 @@ from scipy.special import gammaln
 from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
 from labourlink.gravity.covariance import compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
-from labourlink.gravity.formula import build_design, parse_formula
+from labourlink.gravity.formula import FELevels, build_design, parse_formula
 from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
@@ -176,38 +176,41 @@ def _ppml(
     single = np.zeros(n_in, dtype=bool)
     sample = valid.copy()
     for _ in range(100):
-        changed = False
+        # cheap checks to a fixed point, then one ReLU pass; repeat only if ReLU found rows
+        while True:
+            changed = False
+            idx = np.flatnonzero(sample)
+            if has_fe and drop_singletons:
+                s = singletons(codes_all[:, idx])
+                if s.any():
+                    single[idx[s]] = True
+                    sample[idx[s]] = False
+                    changed = True
+                    idx = np.flatnonzero(sample)
+            if has_fe and "fe" in methods:
+                s = fe_separation(y_all[idx], codes_all[:, idx])
+                if s.any():
+                    separated[idx[s]] = True
+                    sample[idx[s]] = False
+                    changed = True
+                    idx = np.flatnonzero(sample)
+            if not has_fe and "simplex" in methods and design.X.shape[1]:
+                s = simplex_separation(y_all[idx], design.X[idx])
+                if s.any():
+                    separated[idx[s]] = True
+                    sample[idx[s]] = False
+                    changed = True
+            if not changed:
+                break
         idx = np.flatnonzero(sample)
-        if has_fe and drop_singletons:
-            s = singletons(codes_all[:, idx])
-            if s.any():
-                single[idx[s]] = True
-                sample[idx[s]] = False
-                changed = True
-                idx = np.flatnonzero(sample)
-        if has_fe and "fe" in methods:
-            s = fe_separation(y_all[idx], codes_all[:, idx])
-            if s.any():
-                separated[idx[s]] = True
-                sample[idx[s]] = False
-                changed = True
-                idx = np.flatnonzero(sample)
-        if not has_fe and "simplex" in methods and design.X.shape[1]:
-            s = simplex_separation(y_all[idx], design.X[idx])
-            if s.any():
-                separated[idx[s]] = True
-                sample[idx[s]] = False
-                changed = True
-                idx = np.flatnonzero(sample)
-        if "relu" in methods and idx.size and (y_all[idx] == 0).any():
-            fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-            s, _ok = relu_separation(y_all[idx], design.X[idx], fe_s)
-            if s.any():
-                separated[idx[s]] = True
-                sample[idx[s]] = False
-                changed = True
-        if not changed:
+        if "relu" not in methods or idx.size == 0 or not (y_all[idx] == 0).any():
             break
+        fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
+        s, _ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+        if not s.any():
+            break
+        separated[idx[s]] = True
+        sample[idx[s]] = False
 
     idx = np.flatnonzero(sample)
     if idx.size == 0:
@@ -233,13 +236,13 @@ def _ppml(
             ConvergenceWarning,
             stacklevel=2,
         )
-    fe_levels: tuple[pd.Index, ...] = ()
+    fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
     if fe is not None:
-        levs = []
-        for q, lab in enumerate(design.fe_levels):
-            used = np.unique(codes_all[q, idx])  # compact code g <-> used[g] (sorted, as from_codes)
-            levs.append(lab[used])
-        fe_levels = tuple(levs)
+        # compact code g <-> g-th level present in the sample; labels are built in fixef()
+        fe_levels = tuple(
+            (lab, np.flatnonzero(np.bincount(codes_all[q, idx]) > 0))
+            for q, lab in enumerate(design.fe_levels)
+        )
     cl_codes = [pd.factorize(c[idx])[0].astype(np.int64) for c in cluster_raw]
     V, df_k = compute_vcov(
         spec, Xd=out.Xd, w=out.w, resid=out.resid,

@@ -12,7 +12,7 @@ from scipy import stats
 
 from labourlink.errors import EstimationError, InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, recover_fixef
-from labourlink.gravity.formula import ParsedFormula, build_design
+from labourlink.gravity.formula import FELevels, ParsedFormula, build_design
 
 TIDY_COLUMNS = ("estimate", "std_error", "z_value", "p_value", "conf_low", "conf_high")
 
@@ -45,7 +45,7 @@ class FitRecord:
     offset: np.ndarray
     X_kept: np.ndarray
     fe: FixedEffects | None
-    fe_levels: tuple[pd.Index, ...]  # labels of the compact codes in ``fe``
+    fe_levels: tuple[tuple[FELevels, np.ndarray], ...]  # labels and level ids of ``fe`` codes
     offset_col: str | None
 
 
@@ -204,8 +204,8 @@ class PPMLResult:
             raise EstimationError("fixed effects could not be recovered to 1e-12 (too many iterations)")
         names = r.parsed.fixef_names
         return {
-            name: pd.Series(a, index=lev, name=name)
-            for name, a, lev in zip(names, alphas, r.fe_levels, strict=True)
+            name: pd.Series(a, index=lev.labels(used), name=name)
+            for name, a, (lev, used) in zip(names, alphas, r.fe_levels, strict=True)
         }
 
     def predict(self, newdata: pd.DataFrame | None = None,

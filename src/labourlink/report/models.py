@@ -65,7 +65,12 @@ def run_preset(con: duckdb.DuckDBPyConnection, name: str, year: int | None = Non
             res = ext.run_preset(name, con=con)
         except NotImplementedError as exc:
             raise ScenarioUnavailable(f"preset {name!r}: not available yet") from exc
-        return {"preset": name, "description": str(ext.PRESETS[name]), "source": None,
-                "year": year, "estimates": records(res.tidy()), "provenance": []}
+        tidy = res.tidy()
+        nobs = {label: int(getattr(r, "nobs", 0)) for label, r in res.models.items()}
+        if "model" in tidy.columns:
+            tidy["nobs"] = tidy["model"].map(nobs)
+        return {"preset": name, "description": str(ext.PRESETS[name]),
+                "source": str(getattr(res, "data", "")), "year": None,
+                "estimates": records(tidy), "provenance": []}
     names = [p["name"] for p in list_presets(con)]
     raise InvalidArgumentError("preset", name, names)

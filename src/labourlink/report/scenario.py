@@ -225,10 +225,9 @@ def run_agreement(con: duckdb.DuckDBPyConnection, spec: AgreementSpec) -> Agreem
         For members outside the baseline, or a year/source the store does not hold.
     """
     try:
-        from labourlink.gravity import ppml
         from labourlink.scenarios.ge import GEConfig, solve
     except (ImportError, AttributeError) as exc:  # pragma: no cover - depends on other parts
-        raise ScenarioUnavailable(f"estimation/simulation code not importable yet: {exc}") from exc
+        raise ScenarioUnavailable(f"simulation code not importable yet: {exc}") from exc
     source, year, base, estimates, coef = fit_costs(con, spec.source, spec.year)
     countries = sorted(set(base["exporter"]))
     members = tuple(m.strip().upper() for m in spec.members)

@@ -321,7 +321,12 @@ class _Solution:
 
 
 def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int,
-                 base_mr: tuple[np.ndarray, np.ndarray] | None = None) -> _Solution:
+                 base_mr: tuple[np.ndarray, np.ndarray] | None = None,
+                 start: tuple[np.ndarray, np.ndarray] | None = None,
+                 conditional: bool = True) -> _Solution:
+    """Exact solve. ``base_mr`` reuses baseline (OMR, IMR); ``start`` = (IMR, price) warm-starts the
+    full-endowment loop; ``conditional=False`` skips the conditional stage (its fields then hold
+    the baseline), for Monte Carlo loops that need the full equilibrium only."""
     x = p.trade
     y = x.sum(axis=1)
     e = x.sum(axis=0)
@@ -340,14 +345,22 @@ def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int,
         return _Solution(omr0, imr0, omr0, imr0, omr0, imr0, ones, y.copy(), e.copy(),
                          x_bln, x_bln.copy(), x_bln.copy(), 0, ok0)
     t1 = np.exp(p.ln_t + p.delta_ln_t)
-    omr_c, imr_c, _, ok_c = _solve_mr(t1, y, e, ref, cfg.tol, cfg.max_iter, imr0)
-    if not ok_c:
-        _warn("conditional multilateral resistances", cfg.max_iter)
-    x_cdl = (y / omr_c)[:, None] * (e / imr_c)[None, :] * t1
+    if conditional:
+        omr_c, imr_c, _, ok_c = _solve_mr(t1, y, e, ref, cfg.tol, cfg.max_iter, imr0)
+        if not ok_c:
+            _warn("conditional multilateral resistances", cfg.max_iter)
+        x_cdl = (y / omr_c)[:, None] * (e / imr_c)[None, :] * t1
+    else:
+        omr_c, imr_c, ok_c, x_cdl = omr0, imr0, True, x_bln
     # full endowment: joint fixed point in (IMR, p); p^sigma = OMR'/OMR0, Y' = pY, E' = pE
     inv_s = 1.0 / cfg.sigma
-    imr = imr_c.copy()
-    price = (omr_c / omr0) ** inv_s
+    if start is not None:
+        imr, price = start[0].copy(), start[1].copy()
+    elif conditional:
+        imr = imr_c.copy()
+        price = (omr_c / omr0) ** inv_s
+    else:
+        imr, price = imr0.copy(), np.ones_like(y)
     tt = t1.T.copy()
     converged = False
     it = 0
@@ -359,7 +372,7 @@ def _solve_exact(p: GEProblem, cfg: GEConfig, ref: int,
         pe = pr * e  # E' = phi Y' = p E, rescaled so that world expenditure = world output
         return pe * (np.dot(pr, y) / pe.sum())
 
-    for it in range(1, cfg.max_iter + 1):
+    for it in range(1, cfg.max_iter + 1):  # noqa: B007 (it is reported after the loop)
         y1 = price * y
         e1 = expenditure(price)
         omr = t1 @ (e1 / imr)

@@ -8,9 +8,11 @@ choice made (source, year, imputation) is written to ``ScenarioData.notes``.
 Tables and codes used:
 
 ``trade``
-    ``product = '_T'``, unit ``current US$`` or ``current US$ million``. Source: the spec's
-    ``ge.trade_source``, else the source with the most countries. Year: the spec's ``ge.year``, else
-    the latest year in which every party appears. Codes that are not countries (``EUN``, ``XXX``,
+    ``product = '_T'``, unit ``current US$`` or ``current US$ million``. Source and year: the
+    spec's ``ge.trade_source`` / ``ge.year`` if given; otherwise, among well-covered years (at
+    least 80 % of the source's largest number of importers) in which every party appears, the one
+    recording the most sender-receiver flows (both directions), then the most recent, then the one
+    with more exporters. Codes that are not countries (``EUN``, ``XXX``,
     ...) are dropped. When the source has no intra-national flows (exporter == importer), they are
     imputed as ``GDP - recorded exports`` (at least 10 % of GDP), GDP from ``NY.GDP.MKTP.CD``.
 ``migrant_stock``
@@ -98,6 +100,7 @@ def _pick_trade(con: duckdb.DuckDBPyConnection, spec: Scenario) -> tuple[str, in
     ph = ", ".join("?" for _ in units)
     cover = con.execute(
         f"""SELECT source, year, unit, count(DISTINCT exporter) AS n_exp,
+                   count(DISTINCT importer) AS n_imp,
                    list(DISTINCT exporter) AS ex, list(DISTINCT importer) AS im
             FROM trade WHERE product = '_T' AND unit IN ({ph})
             GROUP BY source, year, unit""", units).df()
@@ -116,16 +119,29 @@ def _pick_trade(con: duckdb.DuckDBPyConnection, spec: Scenario) -> tuple[str, in
         cover = cover[cover["year"] == spec.ge.year]
         if cover.empty:
             raise InvalidArgumentError("ge.year", spec.ge.year, "a year present in the trade table")
-    ok = cover[cover["has_all"]]
+    # a usable year reports at least 80 % of the source's largest number of importers (the WTO
+    # file's last year has 9 reporters only)
+    full = cover["n_imp"] >= 0.8 * cover.groupby("source")["n_imp"].transform("max")
+    ok = cover[cover["has_all"] & (full | (spec.ge.year is not None))]
     if ok.empty:
         raise InvalidArgumentError(
             "senders/receivers", sorted(parties),
-            "countries that all appear in one year of one trade source; set ge.trade_source / "
-            "ge.year or drop the missing party")
-    best_n = ok.groupby("source")["n_exp"].max().sort_values(ascending=False)
-    source = spec.ge.trade_source or str(best_n.index[0])
-    row = ok[ok["source"] == source].sort_values("year").iloc[-1]
-    return source, int(row["year"]), str(row["unit"])
+            "countries that all appear in one well-covered year of one trade source; set "
+            "ge.trade_source / ge.year or drop the missing party")
+    # most sender-receiver flows recorded (both directions), then most recent, then most countries
+    pairs = [(a, b) for a in spec.senders for b in spec.receivers]
+    pairs += [(b, a) for a, b in pairs]
+    con.register("_ll_pairs", pd.DataFrame(pairs, columns=["exporter", "importer"]))
+    try:
+        hits = con.execute(
+            "SELECT t.source, t.year, count(*) AS n_pairs FROM trade t JOIN _ll_pairs p "
+            "USING (exporter, importer) WHERE t.product = '_T' AND t.value > 0 "
+            "GROUP BY t.source, t.year").df()
+    finally:
+        con.unregister("_ll_pairs")
+    ok = ok.merge(hits, on=["source", "year"], how="left").fillna({"n_pairs": 0})
+    best = ok.sort_values(["n_pairs", "year", "n_exp"], ascending=[False, False, False]).iloc[0]
+    return str(best["source"]), int(best["year"]), str(best["unit"])
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
@@ -209,16 +225,16 @@ def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
     rem = rem[rem["sending"].isin(spec.receivers) & rem["receiving"].isin(spec.senders)]
     remittances = {(r, s): float(v) * 1e6 for s, r, v in rem.itertuples(index=False)}
     # income per head and employment
-    parties = sorted(set(spec.senders) | set(spec.receivers))
-    ind = _nearest(con, [GDP_PC_PPP_CODE, PWT_GDP, PWT_POP, PWT_EMP], year, parties)
+    party_list = sorted(set(spec.senders) | set(spec.receivers))
+    ind = _nearest(con, [GDP_PC_PPP_CODE, PWT_GDP, PWT_POP, PWT_EMP], year, party_list)
     val = {(c, i): float(v) for c, i, _, v in ind.itertuples(index=False)}
     gdp_pc: dict[str, float] = {}
-    for c in parties:
+    for c in party_list:
         if (GDP_PC_PPP_CODE, c) in val:
             gdp_pc[c] = val[(GDP_PC_PPP_CODE, c)]
         elif (PWT_GDP, c) in val and (PWT_POP, c) in val and val[(PWT_POP, c)] > 0:
             gdp_pc[c] = val[(PWT_GDP, c)] / val[(PWT_POP, c)]
             notes.append(f"GDP per capita PPP of {c} from PWT rgdpe/pop")
-    employment = {c: val[(PWT_EMP, c)] * 1e6 for c in parties if (PWT_EMP, c) in val}
+    employment = {c: val[(PWT_EMP, c)] * 1e6 for c in party_list if (PWT_EMP, c) in val}
     return ScenarioData(tuple(countries), x, year, source, gdp, gdp_pc, employment, stock,
                         remittances, immigrants, stock_year, tuple(notes))

@@ -145,8 +145,10 @@ class _GEOut:
     real_gdp_full: np.ndarray
 
 
-def _ge(prob: GEProblem, cfg: GEConfig, ref: int, base_mr: tuple[np.ndarray, np.ndarray]) -> _GEOut:
-    sol = _solve_exact(prob, cfg, ref, base_mr)
+def _ge(prob: GEProblem, cfg: GEConfig, ref: int, base_mr: tuple[np.ndarray, np.ndarray],
+        start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[_GEOut, tuple[np.ndarray,
+                                                                                np.ndarray]]:
+    sol = _solve_exact(prob, cfg, ref, base_mr, start=start, conditional=False)
     pw = 1.0 / (1.0 - cfg.sigma)
     ex0 = sol.x_bln.sum(1) - np.diag(sol.x_bln)
     im0 = sol.x_bln.sum(0) - np.diag(sol.x_bln)
@@ -155,7 +157,8 @@ def _ge(prob: GEProblem, cfg: GEConfig, ref: int, base_mr: tuple[np.ndarray, np.
     y0 = prob.trade.sum(1)
     rg0 = y0 / sol.imr_bln ** pw
     rg1 = sol.y_full / sol.imr_full ** pw
-    return _GEOut(ex1 - ex0, im1 - im0, (rg1 / rg0 - 1.0) * 100.0, rg0, rg1)
+    return (_GEOut(ex1 - ex0, im1 - im0, (rg1 / rg0 - 1.0) * 100.0, rg0, rg1),
+            (sol.imr_full, sol.price))
 
 
 def _labour_market(spec: Scenario, data: ScenarioData, pr: _Pairs) -> pd.DataFrame:
@@ -384,8 +387,14 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
         d[~np.isfinite(ln_t)] = 0.0
         return GEProblem(countries, x, ln_t, d)
 
+    no_trade = [f"{s}->{r}" for s in spec.senders for r in spec.receivers
+                if x[pos[s], pos[r]] <= 0] + [f"{r}->{s}" for s in spec.senders
+                                              for r in spec.receivers if x[pos[r], pos[s]] <= 0]
+    if no_trade:
+        notes.append(f"no baseline trade recorded for {', '.join(no_trade)} in {data.trade_source} "
+                     f"{data.year}: no trade-cost effect on these flows")
     tc = spec.trade_cost
-    point_ge = _ge(problem(tc.migration_elasticity, tc.rta_effect), cfg, ref, base_mr)
+    point_ge, warm = _ge(problem(tc.migration_elasticity, tc.rta_effect), cfg, ref, base_mr)
     remit = np.zeros(n)
     net_end = pr.path_regular[-1] + pr.path_irregular[-1]
     movers: dict[str, float] = {}
@@ -408,7 +417,7 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
         rta = rng.normal(tc.rta_effect, tc.rta_effect_se, draws)
         sims = {m: np.empty((draws, n)) for m in OUTPUT_FIELDS}
         for k in range(draws):
-            g = _ge(problem(float(eps[k]), float(rta[k])), cfg, ref, base_mr)
+            g, _ = _ge(problem(float(eps[k]), float(rta[k])), cfg, ref, base_mr, warm)
             sims["delta_exports_usd"][k] = g.exports
             sims["delta_imports_usd"][k] = g.imports
             sims["delta_real_gdp_pct"][k] = g.real_gdp_pct

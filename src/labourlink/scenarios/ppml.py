@@ -4,7 +4,7 @@
 pseudo-maximum likelihood on one cross-section, as the Advanced Guide's
 ``ppml trade EXPORTER_FE* IMPORTER_FE1-IMPORTER_FE$N_1 <x> , noconst`` (the reference importer's
 fixed effect is dropped). It uses the project's PPML-HDFE engine ``labourlink.gravity.ppml`` when that
-module is present and ``engine="auto"``; otherwise (or with ``engine="dense"``) a small dense-dummy
+module is present (``labourlink.gravity.model``) and ``engine="auto"``; otherwise (or with ``engine="dense"``) a small dense-dummy
 IRLS in numpy, adequate for cross-sections of up to a few hundred countries.
 """
 
@@ -114,7 +114,7 @@ def estimate_costs(
     if (df[trade] < 0).any():
         raise EstimationError(f"{trade} has negative values; PPML needs flows >= 0")
     use_gravity = engine == "gravity" or (
-        engine == "auto" and importlib.util.find_spec("labourlink.gravity.ppml") is not None)
+        engine == "auto" and importlib.util.find_spec("labourlink.gravity.model") is not None)
     if use_gravity:
         return _gravity_engine(df, covariates, trade, exporter, importer)
     exps = sorted(df[exporter].unique())
@@ -130,12 +130,10 @@ def estimate_costs(
 
 def _gravity_engine(df: pd.DataFrame, covariates: Sequence[str], trade: str, exporter: str,
                     importer: str) -> CostEstimates:
-    import importlib
+    from labourlink.gravity import ppml
 
-    mod = importlib.import_module("labourlink.gravity.ppml")
-    fit = getattr(mod, "ppml", mod)
     fml = f"{trade} ~ {' + '.join(covariates)} | {exporter} + {importer}"
-    res = fit(df, fml)
+    res = ppml(df, fml, tol=1e-12)
     coef = res.coef()
     return CostEstimates({c: float(coef[c]) for c in covariates}, int(getattr(res, "iterations", -1)),
                          bool(getattr(res, "converged", True)), "labourlink.gravity.ppml")

@@ -75,45 +75,41 @@ class _Strict(BaseModel):
 class TradeCost(_Strict):
     """Trade-cost effect of the agreement (log points of ``t_ij^(1-sigma)``)."""
 
-    migration_elasticity: float = Field(0.15, description="elasticity of bilateral trade to the "
+    migration_elasticity: float = Field(default=0.15, description="elasticity of bilateral trade to the "
                                         "bilateral migrant stock (Genc et al. 2012)")
-    migration_elasticity_se: float = Field(0.05, ge=0.0, description="SE for draws (assumption)")
-    rta_effect: float = Field(0.557, description="PPML pair-FE RTA coefficient (Yotov et al. 2016)")
-    rta_effect_se: float = Field(0.102, ge=0.0)
-    rta_share: Share = Field(
-        0.0, description="share of the RTA effect the agreement brings to each sender-receiver "
+    migration_elasticity_se: float = Field(default=0.05, ge=0.0, description="SE for draws (assumption)")
+    rta_effect: float = Field(default=0.557, description="PPML pair-FE RTA coefficient (Yotov et al. 2016)")
+    rta_effect_se: float = Field(default=0.102, ge=0.0)
+    rta_share: Share = Field(default=0.0, description="share of the RTA effect the agreement brings to each sender-receiver "
         "pair: 0 (default) when it creates no new trade agreement, 1 when it comes with a new "
         "RTA (e.g. an EPA with a movement-of-natural-persons chapter between parties without one)")
-    source: str = Field("literature default", description="where the coefficients come from")
+    source: str = Field(default="literature default", description="where the coefficients come from")
 
 
 class LabourMarket(_Strict):
     """CES labour demand of the receiving country (two skill groups, natives and migrants)."""
 
-    sigma_skill: float = Field(2.0, gt=0.0, description="between skill groups (Ottaviano-Peri 2012)")
-    sigma_native_migrant: float = Field(20.0, gt=0.0, description="within a skill group (idem)")
-    capital_adjusts: bool = Field(True, description="long run: capital adjusts (no aggregate wage "
+    sigma_skill: float = Field(default=2.0, gt=0.0, description="between skill groups (Ottaviano-Peri 2012)")
+    sigma_native_migrant: float = Field(default=20.0, gt=0.0, description="within a skill group (idem)")
+    capital_adjusts: bool = Field(default=True, description="long run: capital adjusts (no aggregate wage "
                                   "effect); False: capital fixed")
     capital_share: Share = 0.33
-    native_high_skill_share: Share = Field(
-        0.35, description="share of high-skilled workers among native workers (assumption; set it "
+    native_high_skill_share: Share = Field(default=0.35, description="share of high-skilled workers among native workers (assumption; set it "
         "per receiver)")
-    migrant_share_of_employment: Share | None = Field(
-        None, description="baseline migrant share of employment; default: immigrant stock / "
+    migrant_share_of_employment: Share | None = Field(default=None, description="baseline migrant share of employment; default: immigrant stock / "
         "employment from the store")
 
 
 class GESettings(_Strict):
     """General-equilibrium settings for the trade channel."""
 
-    sigma: float = Field(7.0, gt=1.0, description="elasticity of substitution (book: 7)")
-    year: int | None = Field(None, description="baseline trade year; default: latest year with "
+    sigma: float = Field(default=7.0, gt=1.0, description="elasticity of substitution (book: 7)")
+    year: int | None = Field(default=None, description="baseline trade year; default: latest year with "
                              "all parties present")
-    trade_source: str | None = Field(None, description="store trade source; default: the one "
+    trade_source: str | None = Field(default=None, description="store trade source; default: the one "
                                      "covering most countries in current US$")
-    reference: str | None = Field(None, description="reference importer; default USA")
-    region: list[Annotated[str, Field()]] | None = Field(
-        None, description="countries of the 'region' aggregate; default: all parties")
+    reference: str | None = Field(default=None, description="reference importer; default USA")
+    region: list[Annotated[str, Field()]] | None = Field(default=None, description="countries of the 'region' aggregate; default: all parties")
 
     @field_validator("reference")
     @classmethod
@@ -141,23 +137,20 @@ class Scenario(_Strict):
     workers_per_year: float = Field(ge=0.0, description="additional workers admitted per year, "
                                     "all sender-receiver pairs together")
     years_in_force: int = Field(ge=1, le=50)
-    skill_mix: Share = Field(0.2, description="share of high-skilled among the additional workers")
-    return_rate: Share = Field(0.0, description="share of the additional stock returning each year")
-    irregular_reduction: Share = Field(0.0, description="reduction of the irregular migrant stock "
+    skill_mix: Share = Field(default=0.2, description="share of high-skilled among the additional workers")
+    return_rate: Share = Field(default=0.0, description="share of the additional stock returning each year")
+    irregular_reduction: Share = Field(default=0.0, description="reduction of the irregular migrant stock "
                                        "from enforcement co-operation (share, reached at the end)")
-    irregular_share: Share = Field(0.1, description="irregular migrants as a share of the "
+    irregular_share: Share = Field(default=0.1, description="irregular migrants as a share of the "
                                    "bilateral migrant stock (assumption: no store data)")
-    remittance_per_migrant_usd: float | None = Field(
-        None, ge=0.0, description="default: bilateral remittances / bilateral migrant stock")
-    wage_gap_ratio: float | None = Field(
-        None, gt=0.0, description="destination / origin earnings; default: GDP per capita PPP "
+    remittance_per_migrant_usd: float | None = Field(default=None, ge=0.0, description="default: bilateral remittances / bilateral migrant stock")
+    wage_gap_ratio: float | None = Field(default=None, gt=0.0, description="destination / origin earnings; default: GDP per capita PPP "
         "ratio (WDI NY.GDP.PCAP.PP.KD, else PWT rgdpe/pop)")
-    allocation: dict[str, float] | None = Field(
-        None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
+    allocation: dict[str, float] | None = Field(default=None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
         "bilateral migrant stock")
-    trade_cost: TradeCost = TradeCost()
-    labour_market: LabourMarket = LabourMarket()
-    ge: GESettings = GESettings()
+    trade_cost: TradeCost = Field(default_factory=TradeCost)
+    labour_market: LabourMarket = Field(default_factory=LabourMarket)
+    ge: GESettings = Field(default_factory=GESettings)
 
     @field_validator("senders", "receivers")
     @classmethod

@@ -111,7 +111,10 @@ def load_pair_geo(data_dir: Path) -> SourceTable:
         in km (floats; null where CEPII has ``.``).
     """
     path = require_file(data_dir, DIST_FILE)
-    raw = read_csv_checked(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    # codes as text; numbers parsed by pandas ('.' = missing). A column holding other text stays
+    # text and to_numeric_checked then names the first bad row.
+    raw = read_csv_checked(path, encoding="utf-8-sig", dtype={"iso_o": str, "iso_d": str},
+                           keep_default_na=False, na_values=["."])
     expected = ["iso_o", "iso_d", *DUMMIES, *DISTANCES]
     missing = [c for c in expected if c not in raw.columns]
     if missing:
@@ -120,10 +123,11 @@ def load_pair_geo(data_dir: Path) -> SourceTable:
     raw = raw.reset_index(drop=True)
 
     o, d, fld, bad = KNOWN_TYPO
-    typo = (raw["iso_o"] == o) & (raw["iso_d"] == d) & (raw[fld].str.strip() == bad)
+    text = raw[fld].astype(str).str.strip() if raw[fld].dtype == object else None
+    typo = (raw["iso_o"] == o) & (raw["iso_d"] == d) & (text == bad if text is not None else False)
     n_typo = int(typo.sum())
     if n_typo:
-        raw.loc[typo, fld] = ""
+        raw.loc[typo, fld] = np.nan
 
     n_blank = _repair_blank_destination(raw, path)
 
@@ -168,13 +172,13 @@ def _repair_blank_destination(raw: pd.DataFrame, path: Path) -> int:
     """
     blank = raw["iso_d"].str.strip() == ""
     if (raw["iso_o"].str.strip() == "").any():
-        pos = int(np.flatnonzero((raw["iso_o"].str.strip() == "").to_numpy())[0])
-        raise SourceError(path, "empty origin code", row=pos + 2, field="iso_o",
+        first = int(np.flatnonzero((raw["iso_o"].str.strip() == "").to_numpy())[0])
+        raise SourceError(path, "empty origin code", row=first + 2, field="iso_o",
                           fix="restore the file as published")
     if not blank.any():
         return 0
     all_codes = set(raw.loc[~blank, "iso_d"].str.strip()) | set(raw["iso_o"].str.strip())
-    for pos in np.flatnonzero(blank.to_numpy()):
+    for pos in (int(i) for i in np.flatnonzero(blank.to_numpy())):
         origin = raw["iso_o"].iloc[pos].strip()
         block = set(raw.loc[raw["iso_o"].str.strip() == origin, "iso_d"].str.strip()) - {""}
         candidates = sorted(all_codes - block)
@@ -183,12 +187,13 @@ def _repair_blank_destination(raw: pd.DataFrame, path: Path) -> int:
             mirror = raw[(raw["iso_o"].str.strip() == candidates[0])
                          & (raw["iso_d"].str.strip() == origin)]
             ok = len(mirror) == 1 and all(
-                mirror[c].iloc[0].strip() == raw[c].iloc[pos].strip() for c in DISTANCES)
+                str(mirror[c].iloc[0]).strip() == str(raw[c].iloc[pos]).strip()
+                and pd.notna(raw[c].iloc[pos]) for c in DISTANCES)
         if not ok:
             raise SourceError(path, f"empty destination code for origin {origin!r} that cannot be "
-                              f"inferred (candidates {candidates[:5]})", row=int(pos) + 2,
+                              f"inferred (candidates {candidates[:5]})", row=pos + 2,
                               field="iso_d", fix="restore the file as published")
-        raw.iloc[pos, raw.columns.get_loc("iso_d")] = candidates[0]
+        raw.loc[raw.index[pos], "iso_d"] = candidates[0]
     return int(blank.sum())
 
 

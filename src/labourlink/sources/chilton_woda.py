@@ -16,7 +16,9 @@ typo, treatyID 659 ``5/2/2997`` with ``year`` 2007, is stored as an unknown date
 
 :func:`load_provisions` returns the coded provisions in long form (``agreement_id``,
 ``provision``, ``label``, ``value``) for the governance registry; the store schema has no table
-for them yet.
+for them yet; once :data:`labourlink.store.schema.TABLES` defines ``labour_agreement_provision``
+(``agreement_id``, ``provision``, ``label``, ``value``, ``source``; key ``source``,
+``agreement_id``, ``provision``), :func:`load` also returns that table.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ PROVISION_COLUMNS: tuple[str, ...] = (
     "disputes_emp_mig", "mig_human_cap", "credentials", "remittances", "reintegration",
     "contract_renewal", "perm_resid", "autorenew", "past_bla_amend", "past_bla_replace",
 )
+
+PROVISION_TABLE = "labour_agreement_provision"
+"""Store table for :func:`load_provisions` (emitted by :func:`load` once the schema defines it)."""
 
 _DATE_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
@@ -205,7 +210,13 @@ def load(data_dir: Path) -> list[SourceTable]:
     out = out[TABLES["labour_agreement"].column_names].reset_index(drop=True)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, FORMATION, sha256_file(fpath), len(out),
                       dropped={})
-    return [SourceTable("labour_agreement", out, prov)]
+    tables = [SourceTable("labour_agreement", out, prov)]
+    if PROVISION_TABLE in TABLES:  # proposed table (agreement_id, provision, label, value, source)
+        p = load_provisions(data_dir).assign(source=SOURCE)
+        p = p[TABLES[PROVISION_TABLE].column_names]
+        tables.append(SourceTable(PROVISION_TABLE, p, Provenance(
+            SOURCE, EDITION, PUBLISHER, CODING, sha256_file(cpath), len(p), dropped={})))
+    return tables
 
 
 def load_provisions(data_dir: Path) -> pd.DataFrame:

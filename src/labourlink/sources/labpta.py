@@ -160,10 +160,10 @@ def load(data_dir: Path) -> list[SourceTable]:
     keep = ~empty & ~code.isin(list(_DROP_CODES))
     linked, code, name = linked[keep], code[keep], name[keep]
 
-    in_force = dict(zip(agreements["agreement_id"], agreements["in_force"]))
+    in_force = dict(zip(agreements["agreement_id"], agreements["in_force"], strict=False))
     rows: list[dict[str, object]] = []
     bloc = code.isin(list(_BLOCS))
-    for (_, r), c in zip(linked[bloc].iterrows(), code[bloc]):
+    for (_, r), c in zip(linked[bloc].iterrows(), code[bloc], strict=False):
         ref = in_force.get(r["agreement_id"])
         entry = _messy_date(r["Force"], Path(r["_file"]), r["_row"], "Force") or ref
         for iso, joined, left in BLOC_MEMBERS[_BLOCS[c]]:
@@ -185,7 +185,7 @@ def load(data_dir: Path) -> list[SourceTable]:
         sel = pcode.isna() & (plain["_file"] == str(path))
         if sel.any():
             iso[sel] = resolve_column(pname[sel], resolver("name"), path, "StateName")
-    for (_, r), i in zip(plain.iterrows(), iso):
+    for (_, r), i in zip(plain.iterrows(), iso, strict=False):
         rows.append({"agreement_id": r["agreement_id"], "iso3": i,
                      "entry": _messy_date(r["Force"], Path(r["_file"]), r["_row"], "Force"),
                      "exit": None, "source": SOURCE})

@@ -27,11 +27,14 @@ Country codes are Comtrade's ISO3 plus historical codes, handled by :data:`PUBLI
   ``MNT``->``MNE`` (Montenegro, 2008-2016);
 - **not countries**, dropped and counted: ``UNS`` (areas n.e.s.), ``SPE`` (special categories),
   ``FRE`` (free zones), ``BUN`` (bunkers), ``NZE`` (neutral zone);
-- **former states and territories** (``BLX`` Belgium-Luxembourg, ``DDR``, ``CSK``, ``SVU``/USSR,
-  ``YUG``/SFR Yugoslavia, ``YDR``/South Yemen, ...): stored under the code in the table when that
-  code is one of :data:`labourlink.countries.SPECIAL_CODES`; otherwise their rows are dropped and
-  counted under ``former_state_without_special_code``. (They are not mapped to a successor: the
-  USSR's trade is not Russia's.)
+- **former states and territories** (``BLX`` Belgium-Luxembourg, ``DDR``, ``CSK``, ``SVU``
+  USSR -> ``SUN``, ``YUG`` SFR Yugoslavia, ``YDR`` South Yemen -> ``YMD``, ``ANT`` Netherlands
+  Antilles, and small historical units such as ``VDR``/``SVR`` North/South Viet Nam, ``KN1``,
+  ``TAN``, ``ZPM``, ``ZW1``, ``SIK``, ``RYU``, ``PCZ``, ``PCE``, ``USP``, ``BAT``): stored under the
+  store code in the table when that code is one of :data:`labourlink.countries.SPECIAL_CODES`;
+  otherwise their rows are dropped and counted under ``former_state_without_special_code``. They
+  are never mapped to a successor (the USSR's trade is not Russia's), so adding a special code
+  in :mod:`labourlink.countries` is enough to keep them.
 
 Every other code must resolve with ``resolver('iso3')``, or the load fails listing it.
 """

@@ -11,9 +11,12 @@ Three editions, each read from ``Table 1`` of the publisher's workbook, into tab
   (POP/DB/MIG/Stock/Rev.2024), years 1990-2024, sides ``destination`` and ``origin``.
 
 Every row with a location code is kept as published: countries and areas (rows with a "type of
-data" entry and an M49 code below 900; ``is_country`` true, ``iso3`` from the UN M49 code) and the publisher's world,
-regional, income and development-group rows (``is_country`` false, ``iso3`` null) so that
-analyses can check themselves against the official aggregates. The 2024 "by origin" workbook
+data" entry and an M49 code below 900; ``is_country`` true, ``iso3`` from the UN M49 code) and
+the publisher's world, regional, income and development-group rows (``is_country`` false,
+``iso3`` null) so that analyses can check themselves against the official aggregates. Region 927
+"Australia/New Zealand" of the 2024 workbooks carries a "type of data" entry but is a region.
+In the 2020 and 2019 workbooks region 927 is listed twice (as SDG region and geographic region)
+with the same numbers: the repeat is dropped and counted. The 2024 "by origin" workbook
 also has an ``OTHER`` row (code 2003, origin unknown), kept as a non-country row. Names are
 stored without the indentation and the trailing ``*`` (which flags a note). Section headings
 without a location code (2019 workbook: "UN development groups", ...) are dropped and counted.
@@ -104,7 +107,8 @@ WORKBOOKS: tuple[Workbook, ...] = (
         "undesa_totals_2024", "POP/DB/MIG/Stock/Rev.2024", "destination",
         RemoteFile(
             "undesa_ims2024_totals/undesa_pd_2024_ims_stock_by_sex_and_destination.xlsx",
-            github_raw(*_MIT, f"{_MIT_DIR}/undesa_pd_2024_ims_stock_by_sex_and_destination.raw.xlsx"),
+            github_raw(*_MIT,
+                       f"{_MIT_DIR}/undesa_pd_2024_ims_stock_by_sex_and_destination.raw.xlsx"),
             "894fe0637f649e9eb2555915e7f5d6e9818a913b7653c8d7b5e3803fc236ce82",
             note="published by the repository with a '.raw.xlsx' suffix",
         ),
@@ -130,7 +134,7 @@ FILES: tuple[RemoteFile, ...] = tuple(w.file for w in WORKBOOKS)
 
 
 def m49_resolver() -> Callable[[str], str | None]:
-    """UN M49 numeric code (``'4'`` or ``'004'``) -> ISO3 (or a special code), ``None`` if unknown."""
+    """UN M49 numeric code (``'4'`` or ``'004'``) -> ISO3; ``None`` if unknown."""
     from labourlink.countries import resolver
 
     base = resolver("m49")
@@ -228,14 +232,14 @@ def load_workbook(data_dir: Path, wb: Workbook) -> SourceTable:
 
     keep = ~no_code.to_numpy()
     rows = np.flatnonzero(keep)
-    frame = pd.DataFrame({"code": codes_raw.to_numpy()[keep]})
-    codes = to_numeric_checked(frame, "code", path, sheet=SHEET, row_offset=offset)
-    codes.index = rows
-    bad = (codes % 1) != 0
+    all_codes = to_numeric_checked(pd.DataFrame({"Location code": codes_raw.mask(no_code)}),
+                                   "Location code", path, sheet=SHEET, row_offset=offset)
+    bad = ((all_codes % 1) != 0) & all_codes.notna()
     if bad.any():
-        pos = int(codes.index[np.flatnonzero(bad.to_numpy())[0]])
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise SourceError(path, f"location code {codes_raw.iloc[pos]!r} is not a whole number",
                           sheet=SHEET, row=pos + offset, field="Location code")
+    codes = all_codes[keep]
 
     value_cols = list(range(wb.first_year_col, wb.first_year_col + 3 * ny))
     block = pd.DataFrame({"area_code": codes.astype("int64").to_numpy()})

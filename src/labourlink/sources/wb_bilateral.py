@@ -16,10 +16,11 @@ counted. The migration matrix also has ``Other North`` and ``Other South`` rows 
 (residual origins/destinations that are not countries): they are **kept** under the documented
 special codes ``XON`` and ``XOS`` (:data:`labourlink.countries.SPECIAL_CODES`), so the table sums
 to 266,143,792 persons, the matrix total without the World row and column; exclude them (see
-:data:`RESIDUAL_CODES`) for country-to-country work. Zero cells are kept (a published estimate of
-zero); cells shown as ``-`` (no estimate; four pairs in the remittance matrix such as India ->
-Pakistan) are dropped and counted; the year is 2017. The sheets the repository author added (``remshare``,
-``countries-comparison``) are not read.
+:data:`RESIDUAL_CODES`) for country-to-country work. Zero cells are kept (a published estimate
+of zero); cells shown as ``-`` (no estimate; four pairs in the remittance matrix such as India ->
+Pakistan) and empty cells (two in the migration matrix) are dropped and counted. The year is
+2017. The sheets the repository author added (``remshare``, ``countries-comparison``) are not
+read.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def _excel_col(j: int) -> str:
     return out
 
 
-def matrix_to_long(values: np.ndarray, row_labels: list[str], col_labels: list[str]) -> pd.DataFrame:
+def matrix_to_long(values: np.ndarray, row_labels: list[str],
+                   col_labels: list[str]) -> pd.DataFrame:
     """Reshape a matrix to long rows ``row``, ``col``, ``value`` (row-major, NaN cells dropped).
 
     Parameters
@@ -207,6 +209,7 @@ def _load_matrix(data_dir: Path, m: Matrix) -> SourceTable:
     n_empty = p.values.size - len(long)
     if n_empty:
         dropped["empty or '-' cell (no estimate published)"] = int(n_empty)
+
     from labourlink.countries import SPECIAL_CODES, resolver
 
     by_name = resolver("wb")

@@ -180,11 +180,13 @@ def world_totals(data_dir: Path) -> pd.DataFrame:
     raw = read_csv_checked(path, dtype={"partner_code": str, "reporter_iso3": str},
                            usecols=["year", "reporter_iso3", "partner_code", "imports_usd"],
                            keep_default_na=False)
-    w = raw[raw["partner_code"] == WORLD_PARTNER_CODE]
+    raw = raw.reset_index(drop=True)
+    value = to_numeric_checked(raw, "imports_usd", path, allow_na=False)
+    world = (raw["partner_code"] == WORLD_PARTNER_CODE).to_numpy()
     return pd.DataFrame({
-        "importer": w["reporter_iso3"].to_numpy(),
-        "year": w["year"].astype("int64").to_numpy(),
-        "value": to_numeric_checked(w.reset_index(drop=True), "imports_usd", path).to_numpy(),
+        "importer": raw.loc[world, "reporter_iso3"].to_numpy(),
+        "year": raw.loc[world, "year"].astype("int64").to_numpy(),
+        "value": value[world].to_numpy(),
     })
 
 

@@ -186,7 +186,7 @@ def load(data_dir: Path) -> list[SourceTable]:
                  "Date of Entry into Force (S)", "Inactive Date"]
     for col in date_cols:
         if not pd.api.types.is_datetime64_any_dtype(raw[col]):
-            conv = pd.to_datetime(raw[col], errors="coerce")
+            conv = pd.to_datetime(raw[col], errors="coerce", format="mixed")
             badd = conv.isna() & raw[col].notna()
             if badd.any():
                 pos = int(badd.to_numpy().nonzero()[0][0])
@@ -202,9 +202,9 @@ def load(data_dir: Path) -> list[SourceTable]:
         "coverage": raw["Coverage"].where(raw["Coverage"].notna(), None),
         "status": raw["Status"].where(raw["Status"].notna(), None),
         "signed": [_earliest(_to_date(a), _to_date(b)) for a, b in
-                   zip(raw["Date of Signature (G)"], raw["Date of Signature (S)"])],
+                   zip(raw["Date of Signature (G)"], raw["Date of Signature (S)"], strict=False)],
         "in_force": [_earliest(_to_date(a), _to_date(b)) for a, b in
-                     zip(raw["Date of Entry into Force (G)"], raw["Date of Entry into Force (S)"])],
+                     zip(raw["Date of Entry into Force (G)"], raw["Date of Entry into Force (S)"], strict=False)],
         "in_force_services": [_to_date(v) for v in raw["Date of Entry into Force (S)"]],
         "inactive": [_to_date(v) for v in raw["Inactive Date"]],
         "labour_provisions": pd.Series([None] * len(raw), dtype="object"),
@@ -224,7 +224,7 @@ def load(data_dir: Path) -> list[SourceTable]:
     name_list = sorted(names)
     iso_of = dict(zip(name_list, resolve_column(pd.Series(name_list, dtype="object"),
                                                 resolver("wto"), path, "Current signatories",
-                                                sheet=SHEET)))
+                                                sheet=SHEET), strict=False))
     rows: list[dict[str, object]] = []
     duplicates = never = 0
     for pos, (parties, spec) in enumerate(per_row):

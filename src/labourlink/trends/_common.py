@@ -182,6 +182,14 @@ def check_stock_source(con: duckdb.DuckDBPyConnection, source: str) -> list[int]
     return years
 
 
+def describe_years(allowed: Sequence[object]) -> str | list[object]:
+    """Allowed years for a message: ``"integer years 1970-2022"`` when consecutive, else a list."""
+    ints = [a for a in allowed if isinstance(a, int)]
+    if len(ints) == len(allowed) and len(ints) > 6 and ints == list(range(ints[0], ints[-1] + 1)):
+        return f"an integer year from {ints[0]} to {ints[-1]}"
+    return list(allowed)
+
+
 def normalise_years(
     years: int | Iterable[int] | None, allowed: Sequence[int], name: str = "years"
 ) -> list[int]:
@@ -190,21 +198,22 @@ def normalise_years(
         return list(allowed)
     seq = [years] if isinstance(years, int) else list(years)
     out: list[int] = []
+    expected = describe_years(allowed)
     for y in seq:
         if isinstance(y, bool) or not isinstance(y, int):
             try:
                 as_int = int(y)
             except (TypeError, ValueError):
-                raise InvalidArgumentError(name, y, allowed) from None
+                raise InvalidArgumentError(name, y, expected) from None
             if as_int != y:
-                raise InvalidArgumentError(name, y, allowed)
+                raise InvalidArgumentError(name, y, expected)
             y = as_int
         if y not in allowed:
-            raise InvalidArgumentError(name, y, allowed)
+            raise InvalidArgumentError(name, y, expected)
         if y not in out:
             out.append(int(y))
     if not out:
-        raise InvalidArgumentError(name, seq, allowed)
+        raise InvalidArgumentError(name, seq, expected)
     return sorted(out)
 
 
@@ -212,7 +221,10 @@ def years_between(allowed: Sequence[int], start: int | None, end: int | None, na
     """The allowed years within ``[start, end]``; error listing the allowed years if none."""
     out = [y for y in allowed if (start is None or y >= start) and (end is None or y <= end)]
     if not out:
-        raise InvalidArgumentError(name, (start, end), f"a range containing one of {list(allowed)}")
+        d = describe_years(allowed)
+        raise InvalidArgumentError(name, (start, end), "a range containing "
+                                   + (d.replace("an integer year", "a year") if isinstance(d, str)
+                                      else f"one of {d}"))
     return out
 
 

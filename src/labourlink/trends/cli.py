@@ -202,6 +202,9 @@ def remittances_cmd(
                                    "(received, % of GDP) in --to [default: latest year]."),
     world: bool = typer.Option(False, "--world", help="With --top: rank every country, not only "
                                "the group's members."),
+    series: Literal["wdi_remittances", "gdiviz_wdi_2024", "knomad_2023"] = typer.Option(
+        "wdi_remittances", "--series", help="Remittance source: wdi_remittances (WDI, May 2023), "
+        "gdiviz_wdi_2024 (WDI 2024 vintage) or knomad_2023 [default: wdi_remittances]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     store: Path | None = StoreOpt,
@@ -213,10 +216,11 @@ def remittances_cmd(
     con = _connect(store)
     try:
         if top is not None:
-            df = remittance_dependence(top, end, None if world else _group_arg(group), con=con)
+            df = remittance_dependence(top, end, None if world else _group_arg(group),
+                                       source=series, con=con)
         else:
-            years = years_between(remittance_years(con), start, end, "--from/--to")
-            df = remittances(_group_arg(group), years, by=by, con=con)
+            years = years_between(remittance_years(con, series), start, end, "--from/--to")
+            df = remittances(_group_arg(group), years, by=by, source=series, con=con)
     finally:
         con.close()
     where = "world" if (top is not None and world) else group

@@ -89,7 +89,7 @@ def stocks_by_subregion_area(df: pd.DataFrame, title: str | None = None) -> Figu
     ax = fig.add_subplot()
     colours = colormaps["tab10"].colors  # type: ignore[attr-defined]
     ax.stackplot(wide.index.to_numpy(), (wide.to_numpy().T / 1e6),
-                 labels=[SUBREGION_LABELS.get(c, c) for c in order],
+                 labels=[SUBREGION_LABELS.get(str(c), str(c)) for c in order],
                  colors=[colours[i % len(colours)] for i in range(len(order))], alpha=0.9)
     ax.set_xlabel("year")
     ax.set_ylabel("migrant stock (million persons)")
@@ -323,7 +323,8 @@ def emigration_choropleth(
     # colour scale up to the 95th percentile, so that a few small islands with very high rates do
     # not flatten everyone else (the colour bar then shows an arrow: "and above")
     vmax = float(np.quantile(list(values.values()), vmax_quantile)) if values else 1.0
-    norm = Normalize(vmin=0.0, vmax=vmax * 100 if vmax > 0 else 1.0, clip=True)
+    top_pct = vmax * 100 if vmax > 0 else 1.0
+    norm = Normalize(vmin=0.0, vmax=top_pct, clip=True)
     colour_map = colormaps[cmap]
     fig = _new_figure(9, 6)
     ax = fig.add_subplot()
@@ -340,7 +341,8 @@ def emigration_choropleth(
         patches.append(PathPatch(path))
         val = values.get(iso3) if iso3 else None
         colours.append(colour_map(norm(val * 100)) if val is not None else NO_DATA_COLOUR)
-        (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+        verts = np.asarray(path.vertices, dtype=float)
+        (x0, y0), (x1, y1) = verts.min(axis=0), verts.max(axis=0)
         if val is not None and (x1 - x0) * (y1 - y0) < small_area_deg2:
             marks_x.append((x0 + x1) / 2)
             marks_y.append((y0 + y1) / 2)
@@ -361,7 +363,7 @@ def emigration_choropleth(
     from matplotlib.cm import ScalarMappable
 
     sm = ScalarMappable(norm=norm, cmap=colour_map)
-    extend = "max" if values and max(values.values()) * 100 > norm.vmax else "neither"
+    extend = "max" if values and max(values.values()) * 100 > top_pct else "neither"
     fig.colorbar(sm, ax=ax, shrink=0.6, extend=extend,
                  label="emigrants abroad (% of resident population)")
     year = f", {int(rates['year'].iloc[0])}" if "year" in rates and len(rates) else ""

@@ -15,6 +15,7 @@ returned in ``emigrants_stock_year``. Years before the first stock year get NaN.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -48,14 +49,95 @@ REMITTANCE_COLUMNS = ["group", "iso3", "name", "year", "received_usd", "paid_usd
                       "received_per_emigrant_usd"]
 
 
+@dataclass(frozen=True, slots=True)
+class RemittanceSeries:
+    """Where one source keeps remittance series in the ``indicator`` table.
+
+    ``received``/``paid`` are series codes, ``usd_per_unit`` converts their unit to US$,
+    ``pct_gdp`` the code of received as % of GDP (``None``: computed as
+    100 * received / ``NY.GDP.MKTP.CD`` from ``datahub_wdi``, same year).
+    """
+
+    received: str
+    paid: str
+    pct_gdp: str | None
+    usd_per_unit: float
+
+
+#: Remittance series per ``indicator`` source id.
+REMITTANCE_SERIES: dict[str, RemittanceSeries] = {
+    REM_SOURCE: RemittanceSeries(REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE, 1.0),
+    "gdiviz_wdi_2024": RemittanceSeries(REM_RECEIVED_CODE, REM_PAID_CODE, None, 1.0),
+    "knomad_2023": RemittanceSeries("KNOMAD.REM.IN", "KNOMAD.REM.OUT", None, 1e6),
+}
+
+
+def _series(source: str) -> RemittanceSeries:
+    if source not in REMITTANCE_SERIES:
+        raise InvalidArgumentError("source", source, list(REMITTANCE_SERIES))
+    return REMITTANCE_SERIES[source]
+
+
 def remittance_years(con: duckdb.DuckDBPyConnection, source: str = REM_SOURCE) -> list[int]:
-    """Years with WDI remittance data in the store (ascending)."""
+    """Years with remittance data from ``source`` in the store (ascending)."""
+    spec = _series(source)
+    codes = [c for c in (spec.received, spec.paid, spec.pct_gdp) if c]
     rows = con.execute(
         "SELECT DISTINCT year FROM indicator WHERE source = ? AND list_contains(?, code) "
         "AND value IS NOT NULL ORDER BY 1",
-        [source, [REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE]],
+        [source, codes],
     ).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def _gdp(con: duckdb.DuckDBPyConnection, members: list[str] | None, years: list[int]) -> pd.DataFrame:
+    sql = ("SELECT iso3, year, value AS gdp_usd FROM indicator WHERE code = ? AND source = ? "
+           "AND list_contains(?, year) AND value IS NOT NULL")
+    params: list[object] = [GDP_CODE, POPULATION_SOURCE, years]
+    if members is not None:
+        sql += " AND list_contains(?, iso3)"
+        params.append(members)
+    df = con.execute(sql, params).df()
+    df["year"] = df["year"].astype("int64")
+    return df
+
+
+def _panel(con: duckdb.DuckDBPyConnection, source: str, members: list[str] | None,
+           years: list[int]) -> pd.DataFrame:
+    """iso3, year, received_usd, paid_usd, received_pct_gdp for ``members`` (None: all)."""
+    spec = _series(source)
+    codes = [c for c in (spec.received, spec.paid, spec.pct_gdp) if c]
+    sql = ("SELECT iso3, year, code, value FROM indicator WHERE source = ? "
+           "AND list_contains(?, code) AND list_contains(?, year) AND value IS NOT NULL")
+    params: list[object] = [source, codes, years]
+    if members is not None:
+        sql += " AND list_contains(?, iso3)"
+        params.append(members)
+    ind = con.execute(sql, params).df()
+    wide = ind.pivot_table(index=["iso3", "year"], columns="code", values="value",
+                           aggfunc="first").reset_index()
+    wide.columns.name = None
+    for code in codes:
+        if code not in wide:
+            wide[code] = np.nan
+    if wide.empty:
+        wide = pd.DataFrame(columns=["iso3", "year", *codes])
+    out = pd.DataFrame({
+        "iso3": wide["iso3"].astype(str),
+        "year": wide["year"].astype("int64"),
+        "received_usd": wide[spec.received].astype("float64") * spec.usd_per_unit,
+        "paid_usd": wide[spec.paid].astype("float64") * spec.usd_per_unit,
+    })
+    if spec.pct_gdp is not None:
+        out["received_pct_gdp"] = wide[spec.pct_gdp].astype("float64")
+    else:
+        gdp = _gdp(con, members, years)
+        out = out.merge(gdp, on=["iso3", "year"], how="left")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["received_pct_gdp"] = np.where(out["gdp_usd"] > 0,
+                                               100.0 * out["received_usd"] / out["gdp_usd"], np.nan)
+        out = out.drop(columns="gdp_usd")
+    return out
 
 
 def stock_year_for(year: int, stock_years: list[int]) -> int | None:
@@ -88,7 +170,10 @@ def remittances(
     stock_source
         ``migrant_stock`` revision for the per-emigrant ratio.
     source
-        ``indicator`` source of the WDI series (default ``"wdi_remittances"``).
+        ``indicator`` source: ``"wdi_remittances"`` (default; WDI bulk files of May 2023, whose
+        2022 values are incomplete for several countries, e.g. PHL), ``"gdiviz_wdi_2024"`` (WDI
+        2024 vintage) or ``"knomad_2023"`` (US$ million, converted to US$). Without a published
+        % of GDP series, ``received_pct_gdp`` = 100 * received / ``NY.GDP.MKTP.CD`` (datahub).
     strict_years
         ``False`` silently keeps only the requested years that have data (rows may be absent).
     con
@@ -110,8 +195,8 @@ def remittances(
     grp = resolve_group(con, group_or_iso3)
     available = remittance_years(con, source)
     if not available:
-        raise InvalidArgumentError("source", source, "an indicator source with WDI remittance series "
-                                   "(run `labourlink data build`)")
+        raise InvalidArgumentError("source", source, "an indicator source with remittance series "
+                                   "in the store (run `labourlink data build`)")
     if years is None:
         yrs = available
     elif strict_years:
@@ -120,27 +205,7 @@ def remittances(
         wanted = [years] if isinstance(years, int) else list(years)
         yrs = [int(y) for y in wanted if int(y) in available]
     members = list(grp.members)
-    ind = con.execute(
-        """
-        SELECT iso3, year, code, value FROM indicator
-        WHERE source = ? AND list_contains(?, code) AND list_contains(?, iso3)
-          AND list_contains(?, year) AND value IS NOT NULL
-        """,
-        [source, [REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE], members, yrs],
-    ).df()
-    wide = ind.pivot_table(index=["iso3", "year"], columns="code", values="value",
-                           aggfunc="first").reset_index()
-    wide.columns.name = None
-    for code in (REM_RECEIVED_CODE, REM_PAID_CODE, REM_PCT_GDP_CODE):
-        if code not in wide:
-            wide[code] = np.nan
-    wide = wide.rename(columns={REM_RECEIVED_CODE: "received_usd", REM_PAID_CODE: "paid_usd",
-                                REM_PCT_GDP_CODE: "received_pct_gdp"})
-    if wide.empty:
-        wide = pd.DataFrame(columns=["iso3", "year", "received_usd", "paid_usd", "received_pct_gdp"])
-    wide["year"] = wide["year"].astype("int64")
-    for c in ("received_usd", "paid_usd", "received_pct_gdp"):
-        wide[c] = wide[c].astype("float64")
+    wide = _panel(con, source, members, yrs)
 
     # emigrant stock in the aligned stock year
     stock_years = check_stock_source(con, stock_source)
@@ -171,13 +236,7 @@ def remittances(
         wide.insert(0, "group", grp.code)
         return wide[REMITTANCE_COLUMNS].sort_values(["year", "iso3"]).reset_index(drop=True)
 
-    gdp = con.execute(
-        "SELECT iso3, year, value AS gdp_usd FROM indicator WHERE code = ? AND source = ? "
-        "AND list_contains(?, iso3) AND list_contains(?, year) AND value IS NOT NULL",
-        [GDP_CODE, POPULATION_SOURCE, members, yrs],
-    ).df()
-    gdp["year"] = gdp["year"].astype("int64")
-    wide = wide.merge(gdp, on=["iso3", "year"], how="left")
+    wide = wide.merge(_gdp(con, members, yrs), on=["iso3", "year"], how="left")
     rows = []
     for y, d in wide.groupby("year", sort=True):
         rec = d.dropna(subset=["received_usd"])
@@ -298,12 +357,13 @@ def remittance_dependence(
     top
         Number of countries (>= 1).
     year
-        Integer year; ``None`` = the latest year with any ``BX.TRF.PWKR.DT.GD.ZS`` value (among the
-        group's members when a group is given).
+        Integer year; ``None`` = the latest year with any % of GDP value (among the group's
+        members when a group is given).
     group
         ``None`` (all countries of the ``country`` table) or a group code / ISO3 list.
     source
-        ``indicator`` source (default ``"wdi_remittances"``).
+        ``indicator`` source (see :func:`remittances`; default ``"wdi_remittances"``, whose % of
+        GDP series is published up to 2021).
     con
         DuckDB connection (default: the store).
 
@@ -317,32 +377,23 @@ def remittance_dependence(
     con = get_connection(con)
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InvalidArgumentError("top", top, "an integer >= 1")
-    params: dict[str, object] = {"s": source, "c": REM_PCT_GDP_CODE}
-    member_sql = "AND i.iso3 IN (SELECT iso3 FROM country)"
+    countries = [r[0] for r in con.execute("SELECT iso3 FROM country").fetchall()]
+    members = countries
     if group is not None:
-        grp = resolve_group(con, group)
-        params["m"] = list(grp.members)
-        member_sql += " AND list_contains($m, i.iso3)"
-    allowed = [int(r[0]) for r in con.execute(
-        f"SELECT DISTINCT year FROM indicator i WHERE source = $s AND code = $c "
-        f"AND value IS NOT NULL {member_sql} ORDER BY 1", params).fetchall()]
+        members = sorted(set(resolve_group(con, group).members) & set(countries))
+    available = remittance_years(con, source)
+    if not available:
+        raise InvalidArgumentError("source", source, "an indicator source with remittance series "
+                                   "in the store (run `labourlink data build`)")
+    panel = _panel(con, source, members, available).dropna(subset=["received_pct_gdp"])
+    allowed = sorted(int(y) for y in panel["year"].unique())
     if not allowed:
-        raise InvalidArgumentError("source", source, "an indicator source with "
-                                   f"{REM_PCT_GDP_CODE} values (run `labourlink data build`)")
+        raise InvalidArgumentError("source", source, "a source with received % of GDP values "
+                                   "for these countries")
     yr = allowed[-1] if year is None else normalise_years([year], allowed, name="year")[0]
-    params.update({"y": yr, "n": top, "r": REM_RECEIVED_CODE})
-    df = con.execute(
-        f"""
-        SELECT i.iso3, i.value AS received_pct_gdp, r.value AS received_usd
-        FROM indicator i
-        LEFT JOIN indicator r ON r.iso3 = i.iso3 AND r.year = i.year AND r.code = $r
-             AND r.source = $s
-        WHERE i.source = $s AND i.code = $c AND i.year = $y AND i.value IS NOT NULL {member_sql}
-        ORDER BY received_pct_gdp DESC, i.iso3
-        LIMIT $n
-        """,
-        params,
-    ).df()
+    df = (panel[panel["year"] == yr]
+          .sort_values(["received_pct_gdp", "iso3"], ascending=[False, True], kind="mergesort")
+          .head(top).reset_index(drop=True))
     df["name"] = df["iso3"].map(country_names(con))
     df["year"] = yr
     df["rank"] = np.arange(1, len(df) + 1)

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from labourlink.errors import InvalidArgumentError
+from labourlink.errors import InvalidArgumentError, UnknownCountryError
 from labourlink.trends._common import (
     OUTSIDE_ESCAP,
     POPULATION_CODE,
@@ -574,7 +574,10 @@ def country_profile(
     from labourlink.trends.remittances import remittances
 
     con = get_connection(con)
-    grp = resolve_group(con, iso3)
+    code0 = str(iso3).strip().upper()
+    if not con.execute("SELECT 1 FROM country WHERE iso3 = ?", [code0]).fetchone():
+        raise UnknownCountryError(str(iso3), context="not an ISO3 code of the store's country table")
+    grp = resolve_group(con, code0)
     if len(grp.members) != 1:
         raise InvalidArgumentError("iso3", iso3, "one ISO3 code of the country table")
     code = grp.members[0]

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import Depends, FastAPI, Path as PathParam, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from labourlink import __version__
 from labourlink.errors import InvalidArgumentError, LabourlinkError, UnknownCountryError
+from labourlink.report.mobility import MAX_MOBILITY_DRAWS
 from labourlink.report.scenario import MAX_DRAWS, AgreementSpec, ScenarioUnavailable
 from labourlink.web import queries
 from labourlink.web.queries import StoreIndex
@@ -69,6 +71,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad request"},
     404: {"model": ErrorBody, "description": "Unknown code or resource"},
     409: {"model": ErrorBody, "description": "The store lacks the data this needs"},
+    429: {"model": ErrorBody, "description": "Estimator busy: retry later"},
     422: {"model": ErrorBody, "description": "Invalid input"},
 }
 
@@ -83,6 +86,20 @@ class ScenarioRequest(BaseModel):
     draws: int = Field(default=20, ge=0, le=MAX_DRAWS,
                        description=f"Draws of the RTA coefficient for intervals (0..{MAX_DRAWS})")
     sigma: float = Field(default=7.0, gt=1.0, le=50.0, description="Elasticity of substitution")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class MobilityRequest(BaseModel):
+    """Body of ``POST /api/scenarios/mobility``: a shipped example, optionally adjusted."""
+
+    example: str = Field(min_length=1, max_length=60, pattern="^[a-z0-9_]+$",
+                         description="File stem of a shipped example (GET /api/scenarios/examples)")
+    draws: int = Field(default=50, ge=0, le=MAX_MOBILITY_DRAWS,
+                       description=f"Monte Carlo draws (0..{MAX_MOBILITY_DRAWS})")
+    workers_per_year: float | None = Field(default=None, ge=0, le=10_000_000,
+                                           description="Override: workers admitted per year")
+    years_in_force: int | None = Field(default=None, ge=1, le=50,
+                                       description="Override: years in force")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
@@ -106,7 +123,13 @@ def _error(status: int, message: str, errors: list[dict[str, Any]] | None = None
     return JSONResponse(body.model_dump(), status_code=status)
 
 
+class BusyError(LabourlinkError):
+    """A bounded resource (the model estimator) is in use; the client should retry (HTTP 429)."""
+
+
 def _status_for(exc: LabourlinkError) -> int:
+    if isinstance(exc, BusyError):
+        return 429
     if isinstance(exc, UnknownCountryError):
         return 404
     if isinstance(exc, ScenarioUnavailable):
@@ -129,10 +152,13 @@ def create_app(store: str | Path | None = None) -> FastAPI:
                   description="Regional labour mobility, remittances, trade-migration links and "
                               "governance in Asia and the Pacific. Read-only; every error has the "
                               "shape of `ErrorBody`.",
-                  responses=ERROR_RESPONSES)
+                  responses=ERROR_RESPONSES, docs_url=None, redoc_url=None)
     app.state.index = index
     app.state.con = base
     app.state.lock = threading.Lock()
+    coverage_cache: dict[tuple[int, str], dict[str, Any]] = {}
+    model_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
+    model_lock = threading.Lock()  # one estimation at a time: work per request is bounded
     env = Environment(loader=PackageLoader("labourlink.web", "templates"),
                       autoescape=select_autoescape(["html"]))
 
@@ -246,7 +272,10 @@ def create_app(store: str | Path | None = None) -> FastAPI:
                                     pattern="^[A-Za-z0-9_]+$")] = "ESCAP",
     ) -> dict[str, Any]:
         out = queries.governance(con, index, iso3)
-        out["coverage"] = _governance_coverage(con, index, year, index.group(group))
+        key = (index.stock_year(year), index.group(group))
+        if key not in coverage_cache:  # the store is read-only: results never go stale
+            coverage_cache[key] = _governance_coverage(con, index, key[0], key[1])
+        out["coverage"] = coverage_cache[key]
         return {"ok": True, **out}
 
     @app.get("/api/models", tags=["models"], summary="Model presets")
@@ -264,7 +293,15 @@ def create_app(store: str | Path | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         from labourlink.report.models import run_preset
 
-        return {"ok": True, **run_preset(con, preset, year)}
+        key = (preset, year)
+        if key not in model_cache:  # read-only store: an estimate never goes stale
+            if not model_lock.acquire(blocking=False):
+                raise BusyError("another model is being estimated; retry in a minute")
+            try:
+                model_cache[key] = run_preset(con, preset, year)
+            finally:
+                model_lock.release()
+        return {"ok": True, **model_cache[key]}
 
     @app.post("/api/scenario", tags=["scenarios"], summary="Agreement scenario with intervals")
     def scenario(con: Con, body: ScenarioRequest) -> dict[str, Any]:
@@ -279,6 +316,27 @@ def create_app(store: str | Path | None = None) -> FastAPI:
                 "estimates": queries.records(res.estimates),
                 "results": queries.records(res.tidy()),
                 "provenance": queries.provenance_of(con, [res.source, "cepii_geodist"])}
+
+    @app.get("/api/scenarios/examples", tags=["scenarios"],
+             summary="Shipped labour-mobility scenario examples")
+    def mobility_examples() -> dict[str, Any]:
+        from labourlink.report.mobility import describe_examples
+
+        return {"ok": True, "examples": describe_examples()}
+
+    @app.post("/api/scenarios/mobility", tags=["scenarios"],
+              summary="Run a labour-mobility scenario example (with 90% intervals)")
+    def mobility(con: Con, body: MobilityRequest) -> dict[str, Any]:
+        from labourlink.report.mobility import run_example
+
+        res = run_example(con, body.example, draws=body.draws,
+                          workers_per_year=body.workers_per_year,
+                          years_in_force=body.years_in_force, seed=body.seed)
+        out = res.to_json_dict("parties")
+        return {"ok": True, **out, "summary": res.summary(),
+                "ledger": queries.records(res.ledger()),
+                "provenance": index.provenance(["undesa_ims2020", "wb_remittance_matrix_2017",
+                                                "wdi_remittances"])}
 
     return app
 

@@ -23,7 +23,7 @@ def serve(
     from labourlink.web.app import create_app
 
     app = create_app(store)
-    typer.echo(f"labourlink dashboard on http://{host}:{port}/  (API docs: /docs; Ctrl+C stops)")
+    typer.echo(f"labourlink dashboard on http://{host}:{port}/  (OpenAPI: /openapi.json; Ctrl+C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

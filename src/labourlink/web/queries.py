@@ -83,6 +83,12 @@ class StoreIndex:
     remittance_matrix_years: list[int]
     sources: list[dict[str, Any]] = field(default_factory=list)
 
+    def provenance(self, sources: Sequence[str]) -> list[dict[str, Any]]:
+        """Source, edition and publisher of the given source ids (from the store's provenance)."""
+        by = {s["source"]: s for s in self.sources}
+        return [{"source": s, "edition": by.get(s, {}).get("edition"),
+                 "publisher": by.get(s, {}).get("publisher")} for s in sources]
+
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> StoreIndex:
         """Read the index from a store connection."""
@@ -209,67 +215,68 @@ def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
             "values": values, "points": points, "provenance": provenance_of(con, sources)}
 
 
+def _rows(cur: duckdb.DuckDBPyConnection, cols: Sequence[str]) -> list[dict[str, Any]]:
+    return [{c: (_num(v) if isinstance(v, float) else v) for c, v in zip(cols, r, strict=True)}
+            for r in cur.fetchall()]
+
+
 def country(con: duckdb.DuckDBPyConnection, idx: StoreIndex, iso3: str,
             year: int | None) -> dict[str, Any]:
     """Country profile: stocks in and out, top partners, remittances and population."""
     code = idx.iso3(iso3)
     yr = idx.stock_year(year)
-    one = con.execute(
-        "SELECT "
-        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='total' "
-        "  AND destination=$c),"
-        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='total' "
-        "  AND origin=$c),"
-        " (SELECT SUM(persons) FROM migrant_stock WHERE source=$s AND year=$y AND sex='female' "
-        "  AND destination=$c)",
-        {"s": STOCK_SOURCE, "y": yr, "c": code}).fetchone()
-    assert one is not None
-    immigrants, emigrants, female_imm = (_num(v) for v in one)
-
-    def partners(col: str, other: str) -> list[dict[str, Any]]:
-        df = con.execute(
-            f"SELECT m.{other} AS iso3, coalesce(c.name, m.{other}) AS name, m.persons "
-            f"FROM migrant_stock m LEFT JOIN country c ON c.iso3 = m.{other} "
-            f"WHERE m.source=$s AND m.year=$y AND m.sex='total' AND m.{col}=$c "
-            f"ORDER BY m.persons DESC, m.{other} LIMIT 10",
-            {"s": STOCK_SOURCE, "y": yr, "c": code}).df()
-        return records(df)
-
-    series = con.execute(
+    p = {"s": STOCK_SOURCE, "y": yr, "c": code}
+    series = _rows(con.execute(
         "SELECT year, "
-        " SUM(CASE WHEN destination=$c THEN persons END) AS immigrants_persons, "
-        " SUM(CASE WHEN origin=$c THEN persons END) AS emigrants_persons "
-        "FROM migrant_stock WHERE source=$s AND sex='total' AND (destination=$c OR origin=$c) "
-        "GROUP BY year ORDER BY year", {"s": STOCK_SOURCE, "c": code}).df()
-    ind = con.execute(
-        "SELECT year, code, value FROM indicator WHERE iso3=$c AND "
-        "((source=$r AND list_contains($codes, code)) OR (code=$p AND source='datahub_wdi')) "
-        "ORDER BY year", {"c": code, "r": REM_SOURCE, "codes": [REM_RECEIVED, REM_PAID, REM_PCT_GDP],
-                          "p": POP_CODE}).df()
-    rem = (ind.pivot_table(index="year", columns="code", values="value").reset_index()
-           if len(ind) else pd.DataFrame(columns=["year"]))
-    rename = {REM_RECEIVED: "received_usd", REM_PAID: "paid_usd", REM_PCT_GDP: "received_pct_gdp",
-              POP_CODE: "population_persons"}
-    rem = rem.rename(columns=rename)
-    for c in rename.values():
-        if c not in rem.columns:
-            rem[c] = float("nan")
-    rem.columns.name = None
-    pop_row = rem[rem["year"] == yr]
-    population = _num(pop_row["population_persons"].iloc[0]) if len(pop_row) else None
+        " SUM(persons) FILTER (WHERE destination=$c AND sex='total') AS immigrants_persons, "
+        " SUM(persons) FILTER (WHERE origin=$c AND sex='total') AS emigrants_persons, "
+        " SUM(persons) FILTER (WHERE destination=$c AND sex='female') AS female_immigrants "
+        "FROM migrant_stock WHERE source=$s AND (destination=$c OR origin=$c) "
+        "GROUP BY year ORDER BY year", {"s": STOCK_SOURCE, "c": code}),
+        ["year", "immigrants_persons", "emigrants_persons", "female_immigrants_persons"])
+    this = next((r for r in series if r["year"] == yr), {})
+    immigrants = this.get("immigrants_persons")
+    emigrants = this.get("emigrants_persons")
+    partners = _rows(con.execute(
+        "SELECT CASE WHEN m.destination=$c THEN 'in' ELSE 'out' END AS side, "
+        " CASE WHEN m.destination=$c THEN m.origin ELSE m.destination END AS iso3, "
+        " m.persons FROM migrant_stock m WHERE m.source=$s AND m.year=$y AND m.sex='total' "
+        " AND (m.destination=$c OR m.origin=$c) AND m.origin <> m.destination", p),
+        ["side", "iso3", "persons"])
+
+    def top(side: str) -> list[dict[str, Any]]:
+        rows = sorted((r for r in partners if r["side"] == side),
+                      key=lambda r: (-(r["persons"] or 0.0), r["iso3"]))[:10]
+        return [{"iso3": r["iso3"], "name": idx.countries.get(r["iso3"], r["iso3"]),
+                 "persons": r["persons"]} for r in rows]
+
+    rem = _rows(con.execute(
+        "SELECT year, "
+        " max(value) FILTER (WHERE code=$rin AND source=$r) AS received_usd, "
+        " max(value) FILTER (WHERE code=$rout AND source=$r) AS paid_usd, "
+        " max(value) FILTER (WHERE code=$rpct AND source=$r) AS received_pct_gdp, "
+        " max(value) FILTER (WHERE code=$pop AND source='datahub_wdi') AS population_persons "
+        "FROM indicator WHERE iso3=$c AND list_contains($codes, code) GROUP BY year ORDER BY year",
+        {"c": code, "r": REM_SOURCE, "rin": REM_RECEIVED, "rout": REM_PAID, "rpct": REM_PCT_GDP,
+         "pop": POP_CODE, "codes": [REM_RECEIVED, REM_PAID, REM_PCT_GDP, POP_CODE]}),
+        ["year", "received_usd", "paid_usd", "received_pct_gdp", "population_persons"])
+    population = next((r["population_persons"] for r in rem if r["year"] == yr), None)
     return {
         "iso3": code, "name": idx.countries[code], "subregion": idx.subregions.get(code),
         "year": yr, "years": idx.stock_years,
         "immigrants_persons": immigrants, "emigrants_persons": emigrants,
-        "female_immigrants_persons": female_imm, "population_persons": population,
+        "female_immigrants_persons": this.get("female_immigrants_persons"),
+        "population_persons": population,
         "immigrant_share_pct": (100.0 * immigrants / population
                                 if immigrants is not None and population else None),
-        "top_origins": partners("destination", "origin"),
-        "top_destinations": partners("origin", "destination"),
-        "stock_series": records(series),
-        "remittance_series": records(rem[["year", *rename.values()]].dropna(
-            how="all", subset=list(rename.values()))),
-        "provenance": provenance_of(con, [STOCK_SOURCE, REM_SOURCE, "datahub_wdi"]),
+        "top_origins": top("in"),
+        "top_destinations": top("out"),
+        "stock_series": [{k: v for k, v in r.items() if k != "female_immigrants_persons"}
+                         for r in series],
+        "remittance_series": [r for r in rem if any(
+            r[k] is not None for k in ("received_usd", "paid_usd", "received_pct_gdp",
+                                       "population_persons"))],
+        "provenance": idx.provenance([STOCK_SOURCE, REM_SOURCE, "datahub_wdi"]),
     }
 
 
@@ -280,7 +287,7 @@ def corridor(con: duckdb.DuckDBPyConnection, idx: StoreIndex, origin: str,
     d = idx.iso3(destination, "destination")
     if o == d:
         raise InvalidArgumentError("destination", destination, "a country other than the origin")
-    df = con.execute(
+    series = _rows(con.execute(
         "SELECT year, "
         " SUM(CASE WHEN origin=$o AND destination=$d AND sex='total' THEN persons END) "
         "   AS migrants_persons, "
@@ -290,18 +297,20 @@ def corridor(con: duckdb.DuckDBPyConnection, idx: StoreIndex, origin: str,
         "   AS reverse_migrants_persons "
         "FROM migrant_stock WHERE source=$s AND ((origin=$o AND destination=$d) OR "
         " (origin=$d AND destination=$o)) GROUP BY year ORDER BY year",
-        {"s": STOCK_SOURCE, "o": o, "d": d}).df()
-    rem = con.execute(
+        {"s": STOCK_SOURCE, "o": o, "d": d}),
+        ["year", "migrants_persons", "female_migrants_persons", "reverse_migrants_persons"])
+    rem = _rows(con.execute(
         "SELECT year, usd_million FROM remittance_bilateral WHERE source=$s AND sending=$d "
-        "AND receiving=$o ORDER BY year", {"s": REM_MATRIX_SOURCE, "o": o, "d": d}).df()
+        "AND receiving=$o ORDER BY year", {"s": REM_MATRIX_SOURCE, "o": o, "d": d}),
+        ["year", "usd_million"])
     return {
         "origin": o, "origin_name": idx.countries[o],
         "destination": d, "destination_name": idx.countries[d],
-        "stock_series": records(df),
-        "remittances_usd_million": records(rem),
+        "stock_series": series,
+        "remittances_usd_million": rem,
         "remittance_note": ("World Bank bilateral remittance estimate, sent from the destination "
                             "(host) to the origin, US$ million"),
-        "provenance": provenance_of(con, [STOCK_SOURCE, REM_MATRIX_SOURCE]),
+        "provenance": idx.provenance([STOCK_SOURCE, REM_MATRIX_SOURCE]),
     }
 
 

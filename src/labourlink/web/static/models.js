@@ -13,7 +13,7 @@
     try {
       const r = await LL.api("/api/models/" + encodeURIComponent(sel.value) + (y.value ? "?year=" + y.value : ""));
       document.getElementById("model-title").textContent = r.preset + ": " + (r.source || "") + " " + (r.year || "");
-      LL.fillTable("estimates", r.estimates, e => [[e.term], [LL.fmt(e.estimate, 4), "num"], [LL.fmt(e.std_error, 4), "num"], [LL.fmt(e.nobs), "num"]]);
+      LL.fillTable("estimates", r.estimates, e => [[(e.model ? e.model + ": " : "") + e.term], [LL.fmt(e.estimate, 4), "num"], [LL.fmt(e.std_error, 4), "num"], [LL.fmt(e.nobs), "num"]]);
       document.getElementById("result").hidden = false;
     } catch (e) { console.warn(e.message); }
   });

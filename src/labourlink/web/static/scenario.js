@@ -17,3 +17,32 @@
     } catch (e) { status.textContent = "failed"; console.warn(e.message); }
   });
 })().catch(e => console.warn(e.message));
+
+(async function () {
+  const sel = document.getElementById("example");
+  const data = await LL.api("/api/scenarios/examples");
+  LL.fillSelect(sel, data.examples.map(e => ({value: e.example, label: e.name})));
+  function pick() {
+    const e = data.examples.find(x => x.example === sel.value);
+    if (!e) return;
+    document.getElementById("workers").value = e.workers_per_year;
+    document.getElementById("years").value = e.years_in_force;
+    document.getElementById("mdescription").textContent = e.description + " Senders: " + e.senders.join(", ") + "; receivers: " + e.receivers.join(", ") + ".";
+  }
+  sel.addEventListener("change", pick); pick();
+  document.getElementById("mrun").addEventListener("click", async () => {
+    const st = document.getElementById("mstatus");
+    st.textContent = "running…";
+    const body = {example: sel.value, draws: Number(document.getElementById("mdraws").value),
+                  workers_per_year: Number(document.getElementById("workers").value),
+                  years_in_force: Number(document.getElementById("years").value)};
+    try {
+      const r = await LL.api("/api/scenarios/mobility", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+      document.getElementById("msummary").textContent = r.summary;
+      const rows = Object.entries(r.countries).map(([iso, v]) => Object.assign({iso3: iso}, v));
+      LL.fillTable("mresults", rows, x => [[x.iso3], [LL.fmt(x.delta_exports_usd), "num"], ["[" + LL.fmt(x.delta_exports_usd_low) + ", " + LL.fmt(x.delta_exports_usd_high) + "]", "num"], [LL.fmt(x.delta_real_gdp_pct, 5), "num"], [LL.fmt(x.delta_remittances_usd), "num"]]);
+      document.getElementById("mresult").hidden = false;
+      st.textContent = "done";
+    } catch (e) { st.textContent = "failed"; console.warn(e.message); }
+  });
+})().catch(e => console.warn(e.message));

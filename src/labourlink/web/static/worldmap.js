@@ -44,15 +44,19 @@ const WorldMap = {
     const scale = v => (v === null || v === undefined || v <= 0) ? "#d9d9d9" : WorldMap.colour((Math.log(v) - lo) / Math.max(hi - lo, 1e-9));
     const small = new Set();
     for (const f of features) {
-      let d = "", minx = 1e9, maxx = -1e9, miny = 1e9, maxy = -1e9;
+      let d = "", area = 0;
       for (const poly of f.polys) for (const ring of poly) {
         let prev = null;
+        for (let k = 0, n = ring.length; k < n; k++) {  // shoelace, square degrees
+          const a = ring[k], b = ring[(k + 1) % n];
+          area += (a[0] * b[1] - b[0] * a[1]) / 2;
+        }
         ring.forEach((p, k) => {
           const [x, y] = WorldMap.project(p[0], p[1], lonCut);
           // break rings that jump across the cut
           const cmd = (k === 0 || (prev && Math.abs(x - prev) > 180)) ? "M" : "L";
           d += cmd + x.toFixed(2) + "," + y.toFixed(2);
-          prev = x; minx = Math.min(minx, x); maxx = Math.max(maxx, x); miny = Math.min(miny, y); maxy = Math.max(maxy, y);
+          prev = x;
         });
         d += "Z";
       }
@@ -67,7 +71,8 @@ const WorldMap = {
       path.appendChild(t);
       if (f.iso3 && onClick) path.addEventListener("click", () => onClick(f.iso3));
       svg.appendChild(path);
-      if (f.iso3 && (maxx - minx) < 1.5 && (maxy - miny) < 1.5) small.add(f.iso3);
+      // countries smaller than ~2 square degrees (Singapore, Bahrain, Tonga, Tuvalu, ...) get a dot
+      if (f.iso3 && Math.abs(area) < 2) small.add(f.iso3);
     }
     const shapes = new Set(features.map(f => f.iso3));
     for (const [iso, pt] of Object.entries(points)) {

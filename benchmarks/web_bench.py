@@ -10,7 +10,7 @@ after 10 s). The whole run is bounded by ``--duration`` + 60 s of start-up and s
 
 Usage::
 
-    python benchmarks/web_bench.py [--clients 50] [--duration 10] [--store PATH]
+    python benchmarks/web_bench.py [--clients 50] [--duration 10] [--store PATH] [--quick]
 """
 
 from __future__ import annotations
@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=10.0, help="seconds of load")
     ap.add_argument("--store", default=None)
+    ap.add_argument("--quick", action="store_true", help="3 s of load instead of --duration")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.duration = 3.0
     print(f"web benchmark on {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -72,6 +72,7 @@ def test_errors(toy_store: Path) -> None:
     assert isinstance(r.exception, InvalidArgumentError)
 
 
+@pytest.mark.slow
 def test_preset_json_real_store(store: Path) -> None:
     r = runner.invoke(app, ["estimate", "fixest-trade", "--vcov", "twoway", "--format", "json",
                             "--store", str(store)])
@@ -83,6 +84,7 @@ def test_preset_json_real_store(store: Path) -> None:
     assert m["nobs"] == 38_325 and m["n_separated"] == 0 and m["converged"] is True
 
 
+@pytest.mark.slow
 def test_preset_table_real_store(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LABOURLINK_STORE", str(store))       # default store from the environment
     r = runner.invoke(app, ["estimate", "yotov-rta-pairfe", "--format", "md"])

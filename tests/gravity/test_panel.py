@@ -27,6 +27,7 @@ from labourlink.gravity.panel import (
     lag_name,
     log_name,
     migration_panel,
+    mnp_intervals,
     rta_in_force,
 )
 from labourlink.store.schema import TABLES
@@ -204,6 +205,7 @@ def test_zero_fill_adds_zero_rows(toy: duckdb.DuckDBPyConnection) -> None:
     full = build_panel("wto", toy, years=[2002], lags=())
     raw = build_panel("wto", toy, years=[2002], lags=(), fill_zeros=False)
     assert len(full) > len(raw)
+    assert full.attrs["zero_filled"] and not raw.attrs["zero_filled"]
     # exporters seen in 2002: AAA, BBB, CCC; importers: AAA, BBB, CCC -> 6 directed pairs
     assert len(full) == 6
     assert _row(full, "CCC", "BBB", 2002)["trade"] == 0.0
@@ -225,6 +227,15 @@ def test_rta_exit() -> None:
     got = rta_in_force(iv, ["B", "B", "B", "C", "B"], ["C", "C", "C", "B", "B"],
                        [2000, 2002, 2003, 2002, 2002])
     assert got.tolist() == [0, 1, 0, 1, 0]
+
+
+def test_mnp_intervals_from_governance_registry(toy_panel: pd.DataFrame) -> None:
+    iv = mnp_intervals()
+    jp = iv[(iv["c1"] == "JPN") & (iv["c2"] == "PHL")]
+    assert jp["start"].tolist() == [2008] and jp["stop"].tolist() == [9999]   # JPEPA, 2008-12-11
+    assert ((iv["c1"] == "PHL") & (iv["c2"] == "JPN")).any()
+    assert not (iv["c1"] == iv["c2"]).any()
+    assert toy_panel["rta_mnp"].eq(0).all()           # no toy country is in the registry
 
 
 def test_country_year_and_escap(toy_panel: pd.DataFrame) -> None:
@@ -287,6 +298,8 @@ def test_real_wto_panel(real: duckdb.DuckDBPyConnection) -> None:
     assert p["escap_pair"].between(0, 1).all() and p.loc[p["exp"] == "JPN", "escap_exp"].eq(1).all()
     assert p["rta"].isin([0, 1]).all() and p["rta"].mean() > 0.05
     assert _row(p, "JPN", "SGP", 2010)["rta"] == 1                 # Japan-Singapore EPA (2002)
+    assert _row(p, "JPN", "PHL", 2010)["rta_mnp"] == 1             # JPEPA MNP chapter (2008)
+    assert _row(p, "USA", "PHL", 2010)["rta_mnp"] == 0
     assert p["trade"].ge(0).all() and p["log_dist"].notna().mean() > 0.95
 
 
@@ -296,3 +309,15 @@ def test_real_yotov_panel(real: duckdb.DuckDBPyConnection) -> None:
     assert len(p) == 69 * 69 * 6 and p["domestic"].sum() == 69 * 6
     assert p.loc[p["year"] == 1986, MIG_IMP].isna().all()          # before UN DESA 1990: no stock
     assert p.loc[p["year"] == 2006, MIG_IMP].notna().mean() > 0.9
+
+
+@pytest.mark.slow
+def test_real_penppml_and_rose_panels(real: duckdb.DuckDBPyConnection) -> None:
+    pen = build_panel("penppml", real, years=[2004, 2008], lags=(4,))
+    assert sorted(pen["year"].unique()) == [2004, 2008]
+    assert pen["dta_agreement"].isin([0, 1]).all() and (pen["trade"] == 0).any()
+    assert pen[MIG_IMP].notna().mean() > 0.8 and pen["log_mig_imp_lag4"].notna().mean() > 0.8
+    assert pen.attrs["trade_unit"] == "current US$"
+    rose = build_panel("rose", real, years=[1995, 1999], lags=())
+    assert np.allclose(np.log(rose["trade"]), rose["log_trade"])         # Rose publishes logs
+    assert rose["log_dist"].equals(rose["ldist"]) and rose[MIG].notna().mean() > 0.5

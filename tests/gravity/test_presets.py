@@ -99,12 +99,26 @@ def test_ols_matches_pyfixest(vcov: str | dict[str, str]) -> None:
     assert ours.nobs == 400 and ours.converged and not ours.separated.any()
 
 
+@pytest.mark.reference
+@pytest.mark.parametrize("vcov", ["iid", "hetero", {"CRV1": "g"}, {"CRV1": "h"}])
+def test_ols_with_fixed_effects_matches_pyfixest(vcov: str | dict[str, str]) -> None:
+    pf = pytest.importorskip("pyfixest")
+    df = _ols_data(600)
+    df["h"] = np.random.default_rng(5).integers(0, 8, len(df))
+    df["y"] = df["y"] + 0.2 * df["h"]
+    ours = ols(df, "y ~ x1 + x2 | g + h", vcov=vcov)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("y ~ x1 + x2 | g + h", data=df, vcov=vcov)
+    np.testing.assert_allclose(ours.coef().to_numpy(), ref.coef().to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose(ours.se().to_numpy(), ref.se().to_numpy(), rtol=1e-6)
+    assert ours.r2 == pytest.approx(float(ref._r2), rel=1e-7)
+
+
 def test_ols_negative_y_and_errors() -> None:
     df = _ols_data()
     df["y"] = df["y"] - 100.0                    # log-linear models have negative y: allowed
     assert ols(df, "y ~ x1").coef()["x1"] == pytest.approx(-2.0, abs=0.2)
-    with pytest.raises(EstimationError, match="fixed effects"):
-        ols(df, "y ~ x1 | g")
     with pytest.raises(EstimationError, match="not in the data"):
         ols(df, "z ~ x1")
 
@@ -132,7 +146,7 @@ def synthetic_panel(n: int = 12, years: tuple[int, ...] = (2000, 2005, 2010), be
     for lag in (5, 10):
         df[f"log_mig_imp_lag{lag}"] = df["log_mig_imp"] + rng.normal(0, 0.1, len(df))
         df[f"log_mig_exp_lag{lag}"] = df["log_mig_exp"] + rng.normal(0, 0.1, len(df))
-    eta = 3 + df["pair"].map(pe) - 0.8 * df["log_dist"] + 0.3 * df["rta"] + beta * df["log_mig"]
+    eta = 9 + df["pair"].map(pe) - 0.8 * df["log_dist"] + 0.3 * df["rta"] + beta * df["log_mig"]
     df["trade"] = rng.poisson(np.exp(eta)).astype(float)
     df.attrs["panel"] = "synthetic"
     return df
@@ -153,6 +167,7 @@ def test_run_preset_on_a_panel_recovers_the_elasticity(synth: pd.DataFrame) -> N
         assert abs(b - 0.2) < 4 * se + 0.02
     t = run.tidy()
     assert set(t["model"]) == {"structural", "pair FE"} and "log_mig" in set(t["term"])
+    assert "pair FE" in run.summary() and run.to_frame().equals(t)
     recs = run.to_json_records()
     assert [set(r) for r in recs] == [{"model", "coef", "se", "nobs", "n_separated", "converged"}] * 2
     assert recs[1]["coef"]["log_mig"] == pytest.approx(run.models["pair FE"].coef()["log_mig"])
@@ -172,8 +187,13 @@ def test_elasticities_and_escap_combination(synth: pd.DataFrame) -> None:
     assert row["conf_low"] == pytest.approx(want - 1.959964 * want_se, rel=1e-5)
     assert row["pct_trade_10pct"] == pytest.approx(pct_effect(want))
     tab = migration_trade_table(panel=synth)
-    assert list(tab["sample"]) == ["world", "ESCAP pairs"] * 2
-    assert tab.loc[1, "elasticity"] == pytest.approx(want)
+    assert list(tab["sample"]) == ["world"] * 2 + ["ESCAP pairs"] * 2 + ["other pairs"] * 2
+    assert list(tab["model"]) == ["structural", "pair FE"] * 3
+    assert tab.loc[2, "elasticity"] == pytest.approx(want)
+    assert tab.loc[4, "elasticity"] == pytest.approx(b["log_mig"])
+    world = run_preset("pair-fe", data=synth, vcov="cluster:pair").models["pair FE"]
+    assert tab.loc[1, "elasticity"] == pytest.approx(world.coef()["log_mig"])
+    assert tab.loc[1, "std_error"] == pytest.approx(world.se()["log_mig"])
     with pytest.raises(InvalidArgumentError):
         linear_combination(res, ["log_mig", "nope"])
 

@@ -121,3 +121,15 @@ def test_brief_cli_prints_where_output_is(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert f"Brief written to {(out / 'brief.html').resolve()}" in res.output
     assert (out / "brief.html").is_file() and any((out / "tables").glob("*.csv"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium missing")
+def test_pdf_fallback_without_weasyprint(brief, tmp_path: Path, monkeypatch) -> None:
+    from labourlink.report.brief import write_pdf
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if WeasyPrint were not installed
+    target = tmp_path / "fallback.pdf"
+    engine = write_pdf(brief.html.read_text(encoding="utf-8"), target)
+    assert engine == "chromium --print-to-pdf"
+    assert target.read_bytes()[:5] == b"%PDF-" and target.stat().st_size > 10_000

@@ -76,7 +76,8 @@ def test_renderings(models: dict[str, Any]) -> None:
     assert r"$^{***}$" in tex and r"exp\^{}year" in tex and tex.count(r"\midrule") == 2
     html = etable(models, "html", title="A <b> title")
     assert html.startswith('<table class="regression-table">') and "A &lt;b&gt; title" in html
-    assert html.count("<tr") == 1 + 2 * 3 + len(regression_table(models).stats)
+    # header row, 2 rows per term, one per statistic, the notes row
+    assert html.count("<tr") == 1 + 2 * 3 + len(regression_table(models).stats) + 1
     assert set(FORMATS) == {"table", "md", "latex", "html"}
 
 

@@ -188,3 +188,16 @@ def test_shipped_examples_validate() -> None:
     assert {"mou", "seasonal_scheme", "trade_agreement_mnp", "bilateral_labour_agreement"} == kinds
     gcc = next(s for s in specs.values() if "SAU" in s.receivers)
     assert gcc.irregular_reduction > 0 and gcc.return_rate > 0
+
+
+def test_pair_calibrated_baseline_resistances(con) -> None:  # type: ignore[no-untyped-def]
+    from labourlink.scenarios.ge import _solve_mr
+
+    data = load_inputs(con, parse_spec(EPS_SPEC))
+    x = data.trade
+    y, e = x.sum(1), x.sum(0)
+    ref = data.countries.index("USA")
+    omr, imr, _, ok = _solve_mr(x, y, e, ref, 1e-13, 100_000)
+    assert ok
+    np.testing.assert_allclose(omr, y * e[ref], rtol=1e-10)
+    np.testing.assert_allclose(imr, e / e[ref], rtol=1e-10)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import centroids
@@ -63,14 +63,8 @@ def test_pacific_states_use_largest_polygon(points: pd.DataFrame) -> None:
         assert code in p.index
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> None:
-    for rf in centroids.FILES:
-        (tmp_path / rf.path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(data_dir / rf.path, tmp_path / rf.path)
-
-
 def test_text_in_latitude(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *centroids.FILES)
     path = tmp_path / centroids.LARGEST_FILE
     lines = path.read_text().splitlines()
     assert lines[2].startswith("GBR,")
@@ -83,7 +77,7 @@ def test_text_in_latitude(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_latitude_out_of_range(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *centroids.FILES)
     path = tmp_path / centroids.LARGEST_FILE
     lines = path.read_text().splitlines()
     lines[4] = "DZA,Algeria,128.16,2.67"
@@ -93,7 +87,7 @@ def test_latitude_out_of_range(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_code_is_listed(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *centroids.FILES)
     path = tmp_path / centroids.LARGEST_FILE
     lines = path.read_text().splitlines()
     lines[1] = "QQQ,Nowhere,1.0,2.0"
@@ -103,7 +97,7 @@ def test_unknown_code_is_listed(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_truncated_mledoze(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *centroids.FILES)
     path = tmp_path / centroids.MLEDOZE_FILE
     path.write_bytes(path.read_bytes()[:300])  # header cut in the middle
     with pytest.raises(SourceError, match="mledoze_countries.csv"):

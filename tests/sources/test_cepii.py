@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import cepii
@@ -96,15 +96,8 @@ def test_capitals(tables: list[SourceTable]) -> None:
     assert f["lat"].abs().max() <= 90 and f["lon"].abs().max() <= 180
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> Path:
-    for rf in cepii.FILES:
-        (tmp_path / rf.path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(data_dir / rf.path, tmp_path / rf.path)
-    return tmp_path / cepii.DIST_FILE
-
-
 def test_text_in_distance_names_row_and_field(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, *cepii.FILES)
     lines = path.read_bytes().split(b"\r\n")[:300]  # a short copy keeps the test fast
     assert lines[2].startswith(b"ABW,AFG,")
     lines[2] = lines[2].replace(b"13257.81,13257.81", b"13257.81,about 13k", 1)
@@ -116,7 +109,7 @@ def test_text_in_distance_names_row_and_field(data_dir: Path, tmp_path: Path) ->
 
 
 def test_other_text_in_dummy_is_an_error(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, *cepii.FILES)
     lines = path.read_bytes().split(b"\r\n")[:300]
     lines[3] = lines[3].replace(b",0,0,0,0,0,0,0,0,", b",0,0,0,0,0,XX,0,0,", 1)
     path.write_bytes(b"\r\n".join(lines))
@@ -125,7 +118,7 @@ def test_other_text_in_dummy_is_an_error(data_dir: Path, tmp_path: Path) -> None
 
 
 def test_truncated_workbook(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *cepii.FILES)
     geo = tmp_path / cepii.GEO_FILE
     geo.write_bytes(geo.read_bytes()[:5000])
     with pytest.raises(SourceError, match="geo_cepii.xls"):
@@ -138,7 +131,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_blank_destination_not_inferable_is_an_error(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, *cepii.FILES)
     data = path.read_bytes()
     bad_row = b"ZAF,,0,0,0,0,0,0,0,0,10441.83,9549.565,9716.657,9676.251"
     assert data.count(bad_row) == 1

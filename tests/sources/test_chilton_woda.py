@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import chilton_woda
@@ -95,40 +95,32 @@ def test_provisions_long_form(data_dir: Path) -> None:
     assert prov.loc[prov["provision"] == "wage_prot", "label"].iloc[0] == "(12) Wage Protection"
 
 
-def _copy_tree(data_dir: Path, tmp_path: Path) -> Path:
-    for f in chilton_woda.FILES:
-        dst = tmp_path / f.path
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data_dir / f.path, dst)
-    return tmp_path
-
-
 def test_bad_date_names_file_row_field(data_dir: Path, tmp_path: Path) -> None:
-    root = _copy_tree(data_dir, tmp_path)
-    path = root / chilton_woda.FORMATION
+    copy_raw(data_dir, tmp_path, *chilton_woda.FILES)
+    path = tmp_path / chilton_woda.FORMATION
     df = pd.read_stata(path)
     df.loc[4, "datesigned"] = "not a date"
     df.to_stata(path, write_index=False, version=118)
     with pytest.raises(SourceError) as exc:
-        chilton_woda.load(root)
+        chilton_woda.load(tmp_path)
     msg = str(exc.value)
     assert "BLAs_Formation_Data.dta" in msg and "row 5" in msg and "datesigned" in msg
 
 
 def test_truncated_file_raises(data_dir: Path, tmp_path: Path) -> None:
-    root = _copy_tree(data_dir, tmp_path)
-    path = root / chilton_woda.FORMATION
+    copy_raw(data_dir, tmp_path, *chilton_woda.FILES)
+    path = tmp_path / chilton_woda.FORMATION
     path.write_bytes(path.read_bytes()[:5000])
     with pytest.raises(SourceError, match="BLAs_Formation_Data.dta"):
-        chilton_woda.load(root)
+        chilton_woda.load(tmp_path)
 
 
 def test_unknown_cow_code_is_listed(data_dir: Path, tmp_path: Path) -> None:
-    root = _copy_tree(data_dir, tmp_path)
-    path = root / chilton_woda.FORMATION
+    copy_raw(data_dir, tmp_path, *chilton_woda.FILES)
+    path = tmp_path / chilton_woda.FORMATION
     df = pd.read_stata(path)
     df.loc[0, "codeA"] = 7777
     df.to_stata(path, write_index=False, version=118)
     with pytest.raises(SourceError) as exc:
-        chilton_woda.load(root)
+        chilton_woda.load(tmp_path)
     assert "codeA" in str(exc.value) and "'7777'" in str(exc.value)

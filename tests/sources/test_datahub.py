@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.countries import WB_AGGREGATE_CODES
 from labourlink.errors import SourceError
@@ -62,14 +62,9 @@ def test_values_match_file(tables, data_dir: Path) -> None:
     assert 2e13 < gdp[("USA", 2019)] < 2.2e13  # US GDP 2019, current US$
 
 
-def _copy(data_dir: Path, tmp_path: Path, ds: mod.Dataset) -> Path:
-    (tmp_path / ds.file.path).parent.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy(data_dir / ds.file.path, tmp_path / ds.file.path))
-
-
 def test_text_value_raises_naming_line_and_field(data_dir: Path, tmp_path: Path) -> None:
     ds = mod.DATASETS[1]
-    target = _copy(data_dir, tmp_path, ds)
+    target = copy_raw(data_dir, tmp_path, ds.file)
     lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines[2].startswith("Aruba,ABW,1961,")
     lines[2] = "Aruba,ABW,1961,n/a\n"
@@ -80,7 +75,7 @@ def test_text_value_raises_naming_line_and_field(data_dir: Path, tmp_path: Path)
 
 def test_unknown_code_is_listed(data_dir: Path, tmp_path: Path) -> None:
     ds = mod.DATASETS[0]
-    target = _copy(data_dir, tmp_path, ds)
+    target = copy_raw(data_dir, tmp_path, ds.file)
     text = target.read_text(encoding="utf-8").rstrip("\n")
     target.write_text(text + "\nAtlantis,ZZZ,2019,1000.0\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"field 'Country Code'.*\['ZZZ'\]"):

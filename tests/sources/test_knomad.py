@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import knomad as mod
@@ -58,14 +58,9 @@ def test_values_and_zeros_kept(tables, data_dir: Path) -> None:
     assert outflow[("ALB", 2003)] == pytest.approx(4.135728, abs=1e-6)
 
 
-def _copy(data_dir: Path, tmp_path: Path, fl: mod.Flow) -> Path:
-    (tmp_path / fl.file.path).parent.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy(data_dir / fl.file.path, tmp_path / fl.file.path))
-
-
 def test_text_in_cell_raises_naming_row_and_year(data_dir: Path, tmp_path: Path) -> None:
     fl = mod.FLOWS[1]
-    target = _copy(data_dir, tmp_path, fl)
+    target = copy_raw(data_dir, tmp_path, fl.file)
     book = openpyxl.load_workbook(target)
     book[fl.sheet]["C4"] = "12,3x"  # row 4 (Albania), column C = 2001
     book.save(target)
@@ -76,7 +71,7 @@ def test_text_in_cell_raises_naming_row_and_year(data_dir: Path, tmp_path: Path)
 
 def test_unknown_country_name_is_listed(data_dir: Path, tmp_path: Path) -> None:
     fl = mod.FLOWS[0]
-    target = _copy(data_dir, tmp_path, fl)
+    target = copy_raw(data_dir, tmp_path, fl.file)
     book = openpyxl.load_workbook(target)
     book[fl.sheet]["A3"] = "Republic of Atlantis"
     book.save(target)
@@ -86,7 +81,7 @@ def test_unknown_country_name_is_listed(data_dir: Path, tmp_path: Path) -> None:
 
 def test_truncated_workbook_raises(data_dir: Path, tmp_path: Path) -> None:
     fl = mod.FLOWS[0]
-    target = _copy(data_dir, tmp_path, fl)
+    target = copy_raw(data_dir, tmp_path, fl.file)
     target.write_bytes(target.read_bytes()[:20_000])
     with pytest.raises(SourceError, match=r"remittance-inflows\.xlsx.*cannot be opened"):
         mod.load_flow(tmp_path, fl)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import labpta
@@ -64,15 +64,8 @@ def test_members(loaded) -> None:
     assert dropped["repeated (agreement, party) row"] > 0
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> None:
-    for f in labpta.FILES:
-        dst = tmp_path / f.path
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data_dir / f.path, dst)
-
-
 def test_bad_date_names_file_row_field(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *labpta.FILES)
     path = tmp_path / labpta.AGREEMENTS
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.loc[9, "Force"] = "soon"
@@ -84,7 +77,7 @@ def test_bad_date_names_file_row_field(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_header_only_file(data_dir: Path, tmp_path: Path) -> None:
-    _copy(data_dir, tmp_path)
+    copy_raw(data_dir, tmp_path, *labpta.FILES)
     path = tmp_path / labpta.AGREEMENTS
     path.write_text(path.read_text().splitlines()[0] + "\n")
     with pytest.raises(SourceError, match="agreements_LABPTA.csv"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import undesa_ims2019 as mod
@@ -85,14 +85,8 @@ def test_cells_match_the_file(table, raw_rows) -> None:
     assert ("MNE", "ALB", 1990) not in f.index
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> Path:
-    rel = mod.FILES[0].path
-    (tmp_path / rel).parent.mkdir(parents=True)
-    return Path(shutil.copy(data_dir / rel, tmp_path / rel))
-
-
 def test_text_in_cell_raises_naming_line_and_column(data_dir: Path, tmp_path: Path) -> None:
-    target = _copy(data_dir, tmp_path)
+    target = copy_raw(data_dir, tmp_path, mod.FILES[0])
     lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
     cells = lines[5].split(",")  # line 6 of the file: 1990, Ethiopia (simple names, no quotes)
     assert cells[1] == "Ethiopia"
@@ -104,14 +98,14 @@ def test_text_in_cell_raises_naming_line_and_column(data_dir: Path, tmp_path: Pa
 
 
 def test_header_only_file_raises(data_dir: Path, tmp_path: Path) -> None:
-    target = _copy(data_dir, tmp_path)
+    target = copy_raw(data_dir, tmp_path, mod.FILES[0])
     target.write_text(target.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"2019_clean\.csv.*no data rows"):
         mod.load(tmp_path)
 
 
 def test_unknown_destination_is_listed(data_dir: Path, tmp_path: Path) -> None:
-    target = _copy(data_dir, tmp_path)
+    target = copy_raw(data_dir, tmp_path, mod.FILES[0])
     text = target.read_text(encoding="utf-8").replace("\n1990,Ethiopia,", "\n1990,Atlantis,", 1)
     target.write_text(text, encoding="utf-8")
     with pytest.raises(SourceError, match=r"field 'Dest'.*\['Atlantis'\]"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pyreadr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rawcopy import copy_raw
 
 from labourlink.countries import SPECIAL_CODES
 from labourlink.errors import SourceError
@@ -110,46 +110,41 @@ def test_destination_totals_equal_official_workbook(frame: pd.DataFrame, data_di
     np.testing.assert_array_equal(ours[published.index].to_numpy(), published.to_numpy())
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> Path:
-    rel = mod.FILES[0].path
-    (tmp_path / rel).parent.mkdir(parents=True)
-    return Path(shutil.copy(data_dir / rel, tmp_path / rel))
-
-
 def test_truncated_file_raises_naming_file(data_dir: Path, tmp_path: Path) -> None:
-    target = _copy(data_dir, tmp_path)
+    target = copy_raw(data_dir, tmp_path, mod.FILES[0])
     target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
     with pytest.raises(SourceError, match=r"stocks\.rda.*cannot be read as an R data file"):
         mod.load(tmp_path)
 
 
-def test_text_in_value_raises_naming_row_and_field(tmp_path: Path) -> None:
+def _write_stocks(tmp_path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as the ``stocks`` object of the loader's .rda file under ``tmp_path``."""
     target = tmp_path / mod.FILES[0].path
     target.parent.mkdir(parents=True)
+    pyreadr.write_rdata(str(target), frame, df_name="stocks")
+
+
+def test_text_in_value_raises_naming_row_and_field(tmp_path: Path) -> None:
     bad = pd.DataFrame({"to": ["JPN", "JPN", "JPN"], "from": ["PHL", "PHL", "IND"],
                         "t": ["2020", "2020", "2020"], "sex": ["Male", "Female", "Male"],
                         "v": ["10", "12", "n/a"]})
-    pyreadr.write_rdata(str(target), bad, df_name="stocks")
+    _write_stocks(tmp_path, bad)
     with pytest.raises(SourceError, match=r"row 3, field 'v'.*'n/a'"):
         mod.load(tmp_path)
 
 
 def test_unknown_sex_label_raises(tmp_path: Path) -> None:
-    target = tmp_path / mod.FILES[0].path
-    target.parent.mkdir(parents=True)
     bad = pd.DataFrame({"to": ["JPN", "JPN"], "from": ["PHL", "PHL"], "t": ["2020", "2020"],
                         "sex": ["Male", "Both"], "v": [1.0, 2.0]})
-    pyreadr.write_rdata(str(target), bad, df_name="stocks")
+    _write_stocks(tmp_path, bad)
     with pytest.raises(SourceError, match=r"row 2, field 'sex'.*'Both'"):
         mod.load(tmp_path)
 
 
 def test_unknown_code_is_listed(tmp_path: Path) -> None:
-    target = tmp_path / mod.FILES[0].path
-    target.parent.mkdir(parents=True)
     bad = pd.DataFrame({"to": ["JPN", "QQQ"], "from": ["PHL", "PHL"], "t": ["2020", "2020"],
                         "sex": ["Male", "Male"], "v": [1.0, 2.0]})
-    pyreadr.write_rdata(str(target), bad, df_name="stocks")
+    _write_stocks(tmp_path, bad)
     with pytest.raises(SourceError, match=r"field 'to'.*\['QQQ'\]"):
         mod.load(tmp_path)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import undesa_totals as mod
@@ -134,15 +134,10 @@ def test_dropped_rows_counted(tables) -> None:
         "repeated area row (same code, same numbers)": 1}
 
 
-def _copy(data_dir: Path, tmp_path: Path, wb: mod.Workbook) -> Path:
-    (tmp_path / wb.file.path).parent.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy(data_dir / wb.file.path, tmp_path / wb.file.path))
-
-
 @pytest.mark.slow
 def test_text_in_number_cell_raises_naming_row_and_field(data_dir: Path, tmp_path: Path) -> None:
     wb = mod.WORKBOOKS[0]
-    target = _copy(data_dir, tmp_path, wb)
+    target = copy_raw(data_dir, tmp_path, wb.file)
     book = openpyxl.load_workbook(target)
     book["Table 1"]["G14"] = "n/a"  # Excel row 14 (third data row), column G = both sexes 1995
     book.save(target)
@@ -152,7 +147,7 @@ def test_text_in_number_cell_raises_naming_row_and_field(data_dir: Path, tmp_pat
 
 def test_truncated_workbook_raises_naming_file(data_dir: Path, tmp_path: Path) -> None:
     wb = mod.WORKBOOKS[2]
-    target = _copy(data_dir, tmp_path, wb)
+    target = copy_raw(data_dir, tmp_path, wb.file)
     target.write_bytes(target.read_bytes()[:50_000])
     with pytest.raises(SourceError, match=r"2024_ims_stock_by_sex_and_destination\.xlsx.*cannot "
                                           r"be opened as an Excel workbook"):
@@ -187,7 +182,7 @@ def test_wide_to_long_preserves_totals(n_areas: int, n_years: int, data) -> None
 @pytest.mark.slow
 def test_text_in_location_code_raises_naming_row(data_dir: Path, tmp_path: Path) -> None:
     wb = mod.WORKBOOKS[1]  # 2019: section headings without codes sit above the damaged row
-    target = _copy(data_dir, tmp_path, wb)
+    target = copy_raw(data_dir, tmp_path, wb.file)
     book = openpyxl.load_workbook(target)
     book["Table 1"]["D40"] = "9o0"
     book.save(target)

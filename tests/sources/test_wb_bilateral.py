@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from rawcopy import copy_raw
 
 from labourlink.countries import SPECIAL_CODES
 from labourlink.errors import SourceError
@@ -70,15 +70,10 @@ def test_migration(tables) -> None:
     assert residual == 13_508_132
 
 
-def _copy(data_dir: Path, tmp_path: Path, m: mod.Matrix) -> Path:
-    (tmp_path / m.file.path).parent.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy(data_dir / m.file.path, tmp_path / m.file.path))
-
-
 @pytest.mark.slow
 def test_text_in_cell_raises_naming_row_and_column(data_dir: Path, tmp_path: Path) -> None:
     m = mod.MIGRATION
-    target = _copy(data_dir, tmp_path, m)
+    target = copy_raw(data_dir, tmp_path, m.file)
     book = openpyxl.load_workbook(target)
     book[m.sheet]["D5"] = "x12"  # origin row 5 (Algeria), destination column D (Algeria)
     book.save(target)
@@ -88,7 +83,7 @@ def test_text_in_cell_raises_naming_row_and_column(data_dir: Path, tmp_path: Pat
 
 def test_truncated_workbook_raises(data_dir: Path, tmp_path: Path) -> None:
     m = mod.REMITTANCES
-    target = _copy(data_dir, tmp_path, m)
+    target = copy_raw(data_dir, tmp_path, m.file)
     target.write_bytes(target.read_bytes()[:100_000])
     with pytest.raises(SourceError, match=r"Remittance_Estimates_2017\.xlsx.*cannot be opened"):
         mod._load_matrix(tmp_path, m)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rawcopy import copy_raw
 
 from labourlink.errors import InvalidArgumentError, SourceError
 from labourlink.sources import wto_imports
@@ -131,15 +131,8 @@ def test_mirror_view_preserves_totals(rows: list[tuple[str, str, int, float]]) -
     assert (out["basis"] == out["flow"].map({"import": "reported", "export": "mirror"})).all()
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / wto_imports.FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(data_dir / wto_imports.FILE, target)
-    return target
-
-
 def test_text_in_value_names_row(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_imports.FILE)
     with gzip.open(path, "rt") as fh:
         lines = fh.read().splitlines()[:50]
     assert lines[4].startswith("1996,032,ARG,Argentina,012,DZA")
@@ -153,14 +146,14 @@ def test_text_in_value_names_row(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_truncated_gzip(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_imports.FILE)
     path.write_bytes(path.read_bytes()[: 200_000])
     with pytest.raises(SourceError, match="wto_hs_m_0010"):
         wto_imports.load(tmp_path)
 
 
 def test_duplicate_row_named(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_imports.FILE)
     with gzip.open(path, "rt") as fh:
         lines = fh.read().splitlines()[:20]
     lines.append(lines[5])

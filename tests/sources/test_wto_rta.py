@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from rawcopy import copy_raw
 
 from labourlink.errors import SourceError
 from labourlink.sources import wto_rta
@@ -73,13 +73,6 @@ def test_bloc_expansion_and_specific_dates(tables: dict[str, pd.DataFrame]) -> N
     assert eu_treaty.loc["HRV", "entry"] == date(2013, 7, 1)
 
 
-def _copy(data_dir: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / wto_rta.PATH
-    dst.parent.mkdir(parents=True)
-    shutil.copyfile(data_dir / wto_rta.PATH, dst)
-    return dst
-
-
 def _edit_cell(path: Path, column: str, row: int, value: object) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb[wto_rta.SHEET]
@@ -89,7 +82,7 @@ def _edit_cell(path: Path, column: str, row: int, value: object) -> None:
 
 
 def test_text_in_date_column(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_rta.PATH)
     _edit_cell(path, "Inactive Date", 7, "someday")
     with pytest.raises(SourceError) as exc:
         wto_rta.load(tmp_path)
@@ -98,7 +91,7 @@ def test_text_in_date_column(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_malformed_entry_exit_item(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_rta.PATH)
     _edit_cell(path, "Specific Entry/Exit dates", 10, "Japan(2008/12/11)")
     with pytest.raises(SourceError) as exc:
         wto_rta.load(tmp_path)
@@ -106,7 +99,7 @@ def test_malformed_entry_exit_item(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_truncated_workbook(data_dir: Path, tmp_path: Path) -> None:
-    path = _copy(data_dir, tmp_path)
+    path = copy_raw(data_dir, tmp_path, wto_rta.PATH)
     path.write_bytes(path.read_bytes()[:20000])
     with pytest.raises(SourceError, match="AllRTAs.xlsx"):
         wto_rta.load(tmp_path)

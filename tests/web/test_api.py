@@ -211,3 +211,40 @@ def test_mobility_examples_and_bounds(client) -> None:
     # the toy store's trade data lack the Pacific parties: a clear 4xx naming them
     assert_error(client.post("/api/scenarios/mobility",
                              json={"example": "pacific_palm_rse", "draws": 0}), 422, "FJI")
+
+
+@pytest.mark.slow
+def test_serve_command_binds_loopback_and_stops(toy_store: Path) -> None:
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", "from labourlink.cli import main; main()",
+                             "serve", "--port", str(port), "--store", str(toy_store)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and body is None:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).json()
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert body is not None and body["ok"] is True and body["countries"] == len(toy.COUNTRIES)
+        # default host is loopback only: the port is open on 127.0.0.1 and nowhere else
+        # (checked with iproute2's `ss` where installed)
+        if shutil.which("ss"):
+            conns = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+            listening = [ln for ln in conns.splitlines() if f":{port} " in ln]
+            assert listening and all("127.0.0.1" in ln for ln in listening), listening
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

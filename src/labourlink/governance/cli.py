@@ -68,6 +68,7 @@ _STORE_OPT = typer.Option(None, "--store", help="Store file (default: LABOURLINK
 _CURATED_OPT = typer.Option(False, "--curated-only", help="Use the curated records only "
                             "(default: also records derived from the store).")
 _FMT_OPT = typer.Option(Fmt.table, "--format", help="Output format (default: table).")
+_GROUP_OPT = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP).")
 
 
 @gov_app.command("list")
@@ -115,7 +116,7 @@ def show_cmd(
 @gov_app.command("coverage")
 def coverage_cmd(
     year: int = typer.Option(2020, "--year", help="Year of the migrant stocks (default 2020)."),
-    group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
+    group: str = _GROUP_OPT,
     kind: list[str] | None = typer.Option(None, "--kind", help="Kinds counted in the headline "
                                              "share (repeatable). Default: all but "
                                              "trade_agreement and travel_card."),
@@ -150,7 +151,7 @@ def coverage_cmd(
 @gov_app.command("gaps")
 def gaps_cmd(
     year: int = typer.Option(2020, "--year", help="Year (default 2020)."),
-    group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
+    group: str = _GROUP_OPT,
     top: int = typer.Option(15, "--top", help="Rows per list (default 15)."),
     fmt: Fmt = _FMT_OPT,
     store: Path | None = _STORE_OPT,
@@ -231,7 +232,7 @@ def validate_cmd(
 
 @gov_app.command("impact")
 def impact_cmd(
-    group: str = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP)."),
+    group: str = _GROUP_OPT,
     kind: list[str] | None = typer.Option(None, "--kind", help="Kinds that count as an "
                                              "instrument (repeatable). Default: all but "
                                              "trade_agreement and travel_card."),

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import json
 import warnings
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from labourlink.errors import InvalidArgumentError
 
 
-class OutFormat(str, Enum):
+class OutFormat(StrEnum):
     table = "table"
     md = "md"
     latex = "latex"
@@ -52,26 +51,26 @@ def _parse_years(text: str | None) -> list[int] | None:
 
 
 def estimate(
-    preset: Optional[str] = typer.Argument(None, help="Preset name (see --list)."),
-    formula: Optional[str] = typer.Option(None, "--formula", help="Estimate this formula instead "
+    preset: str | None = typer.Argument(None, help="Preset name (see --list)."),
+    formula: str | None = typer.Option(None, "--formula", help="Estimate this formula instead "
                                           "of a preset, e.g. \"trade ~ log_mig + rta | exp^year + "
                                           "imp^year + pair\"."),
-    data: Optional[str] = typer.Option(None, "--data", help="Panel: wto, penppml, yotov, rose, "
+    data: str | None = typer.Option(None, "--data", help="Panel: wto, penppml, yotov, rose, "
                                        "fixest or migration (default: the preset's; wto with "
                                        "--formula)."),
-    vcov: Optional[str] = typer.Option(None, "--vcov", help="hetero, iid, cluster:COLUMN (e.g. "
+    vcov: str | None = typer.Option(None, "--vcov", help="hetero, iid, cluster:COLUMN (e.g. "
                                        "cluster:pair) or twoway (exporter and importer). Default: "
                                        "the preset's; cluster:pair with --formula."),
     fmt: OutFormat = typer.Option(OutFormat.table, "--format", help="Output format (default: "
                                   "table)."),
-    years: Optional[str] = typer.Option(None, "--years", help="Years of the panel, e.g. "
+    years: str | None = typer.Option(None, "--years", help="Years of the panel, e.g. "
                                         "2000-2020 or 2000,2010 (default: the preset's or the "
                                         "panel's)."),
     list_: bool = typer.Option(False, "--list", help="List the presets and exit."),
     elasticities: bool = typer.Option(False, "--elasticities", help="Also print migration "
                                       "elasticities with 95% CIs and the literature comparison "
                                       "(table/md formats)."),
-    store: Optional[Path] = typer.Option(None, "--store", help="Store file (default: "
+    store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                          "LABOURLINK_STORE or data/labourlink.duckdb)."),
 ) -> None:
     """Estimate gravity models (PPML with high-dimensional fixed effects) on panels from the store."""

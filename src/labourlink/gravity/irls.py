@@ -34,6 +34,7 @@ class IRLSSettings:
     fixef_tol : final tolerance of the demeaning (relative norm of one sweep's change).
     fixef_maxiter : maximum CG iterations per demeaning.
     inner_tol_start : initial demeaning tolerance (adaptive; >= fixef_tol).
+    warm_start : start each demeaning from the previous one (False: from scratch; ablation).
     collin_tol : a regressor whose demeaned (weighted) sum of squares is below ``collin_tol``
         times its centred sum of squares, after partialling out the regressors before it, is
         dropped as collinear.
@@ -45,6 +46,7 @@ class IRLSSettings:
     fixef_maxiter: int = 10_000
     inner_tol_start: float = 1e-4
     collin_tol: float = 1e-9
+    warm_start: bool = True
 
     def __post_init__(self) -> None:
         from labourlink.errors import InvalidArgumentError
@@ -212,7 +214,7 @@ def fit_ppml_irls(
         _update(y, eta, uw, off, z, w, zshift, z_prev)
         if has_fe:
             assert fe is not None
-            if first:
+            if first or not settings.warm_start:
                 start = np.empty((n, 1 + Xk.shape[1]))
                 start[:, 0] = z
                 start[:, 1:] = Xk

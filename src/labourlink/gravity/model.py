@@ -206,7 +206,15 @@ def _ppml(
         if "relu" not in methods or idx.size == 0 or not (y_all[idx] == 0).any():
             break
         fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-        s, _ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+        s, ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+        if not ok:
+            warnings.warn(
+                f"PPML {formula!r}: the ReLU separation check did not converge; "
+                f"{int(s.sum())} candidate separated rows are dropped (see `separated`). "
+                "Check the result or pass separation=('fe', 'simplex') to skip ReLU",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         if not s.any():
             break
         separated[idx[s]] = True

@@ -47,7 +47,10 @@ Common columns: ``exp``, ``imp`` (ISO3), ``year`` (int), ``pair`` (directed ``EX
 ``log_trade`` (log of positive trade, NaN for zeros: for log-linear OLS only),
 ``domestic`` (exp == imp), geography ``dist_km``, ``log_dist``, ``cntg``, ``lang``, ``clny``
 (the Yotov et al. names; CEPII GeoDist ``distw_km`` (``dist_km`` where missing), ``contig``,
-``comlang_off``, ``colony`` except in ``yotov``/``rose``, which carry their own), ``rta`` (0/1),
+``comlang_off``, ``colony`` except in ``yotov``/``rose``, which carry their own), ``rta`` (0/1:
+a WTO-notified agreement covering goods in force, :func:`rta_intervals`; the book's ``rta`` in
+``yotov``), ``rta_mnp`` (0/1: a trade agreement with a movement-of-natural-persons chapter in force,
+from the governance registry, :func:`mnp_intervals`),
 country-year ``gdp_exp``/``gdp_imp`` (current US$), ``pop_exp``/``pop_imp`` (persons),
 ``gdppc_exp``/``gdppc_imp`` (GDP per capita, PPP, constant 2017 int. $) with ``log_`` versions,
 ``escap_exp``, ``escap_imp``, ``escap_pair`` (0/1: both ESCAP members), and the migrant networks.
@@ -296,6 +299,37 @@ def rta_in_force(intervals: pd.DataFrame, c1: Sequence[str] | np.ndarray,
     return out
 
 
+def mnp_intervals() -> pd.DataFrame:
+    """Country pairs covered by a trade-agreement chapter on the movement of natural persons
+    (the governance registry's curated records with ``mnp_chapter`` true and an entry-into-force
+    date; worldwide frameworks such as GATS Mode 4 have no parties and are left out).
+
+    Parties that are groupings (``ASEAN``) are expanded to their members; ``party_since`` moves a
+    party's start. Returns ``c1``, ``c2`` (both orders), ``start`` (first year in force) and
+    ``stop`` (year ended, 9999 if open), like :func:`rta_intervals`.
+    """
+    from labourlink.governance.registry import expand_party, load_registry
+
+    rows: list[tuple[str, str, int, int]] = []
+    for rec in load_registry(None):
+        if not rec.mnp_chapter or not rec.parties or rec.in_force is None:
+            continue
+        start = rec.in_force.value.year
+        stop = rec.ended.value.year if rec.ended is not None else 9999
+        since: dict[str, int] = {}
+        for p in rec.parties:
+            for c in expand_party(p):
+                since[c] = start
+        for p, d in rec.party_since.items():
+            for c in expand_party(p):
+                since[c] = max(start, d.value.year)
+        for a in since:
+            for b in since:
+                if a != b:
+                    rows.append((a, b, max(since[a], since[b]), stop))
+    return pd.DataFrame(rows, columns=["c1", "c2", "start", "stop"])
+
+
 def labour_agreement_signed(con: duckdb.DuckDBPyConnection, a: Sequence[str] | np.ndarray,
                             b: Sequence[str] | np.ndarray,
                             year: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -535,6 +569,7 @@ def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         if name != "yotov":
             iv = rta_intervals(con)
             df["rta"] = rta_in_force(iv, df["exp"], df["imp"], df["year"])
+        df["rta_mnp"] = rta_in_force(mnp_intervals(), df["exp"], df["imp"], df["year"])
         df = add_country_covariates(df, con)
         stocks = read_stocks(con, stock_source)
         df = add_migrant_networks(df, stocks, lags=lags, source=stock_source)
@@ -543,6 +578,7 @@ def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         df.attrs = {"panel": name, "trade_source": info.trade_source,
                     "trade_unit": info.trade_unit, "description": info.description,
                     "years": sorted(int(y) for y in df["year"].unique()),
+                    "zero_filled": bool(name == "wto" and fill_zeros),
                     "migration": mig_attrs}
         return df
     finally:

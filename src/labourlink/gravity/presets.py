@@ -12,8 +12,8 @@ exporter; ``mig``: both).
 Replication presets use the book's names and terms so they can be checked against it:
 ``yotov-ch1-ols`` and ``yotov-ch1-ppml`` (Yotov et al. 2016, Table 1; terms ``log_dist``,
 ``cntg``, ``lang``, ``clny``), ``yotov-rta-pairfe`` (term ``rta``) and ``fixest-trade`` (term
-``log_dist_km``). OLS is done here with ``numpy.linalg.lstsq`` (no fixed effects) and
-Stata/fixest-style clustered standard errors (:func:`ols`).
+``log_dist_km``). OLS is done here with ``numpy.linalg.lstsq`` (fixed effects absorbed by the
+engine's demeaning) and fixest-style clustered standard errors (:func:`ols`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ class OLSResult:
     (``tidy()``, ``coef()``, ``se()``, ``nobs``, ``converged``, ``separated``)."""
 
     __slots__ = ("_tidy", "_formula", "_nobs", "_r2", "_vcov_label", "_sample", "_V")
+    _tidy: pd.DataFrame
+    _formula: str
+    _nobs: int
+    _r2: float
+    _vcov_label: str
+    _sample: np.ndarray
+    _V: np.ndarray
 
     def __init__(self, formula: str, tidy: pd.DataFrame, nobs: int, r2: float, vcov_label: str,
                  sample: np.ndarray, V: np.ndarray) -> None:
@@ -137,26 +144,25 @@ class OLSResult:
 
 
 def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero") -> OLSResult:
-    """Ordinary least squares without fixed effects (``numpy.linalg.lstsq``).
+    """Ordinary least squares (``numpy.linalg.lstsq``), with fixed effects absorbed by the
+    engine's demeaning (:func:`labourlink.gravity.demean.demean`) when the formula has ``|``.
 
     Parameters
     ----------
     data : DataFrame
     formula : str
-        ``"log_trade ~ log_dist + cntg"`` (same grammar as the PPML engine, no ``|`` part); the
-        dependent variable is used as given (log it in the data for log-linear gravity).
+        ``"log_trade ~ log_dist + cntg [| exp^year + imp^year]"`` (the PPML engine's grammar);
+        the dependent variable is used as given (log it in the data for log-linear gravity).
     vcov : "hetero", "iid" or {"CRV1": "col"}
-        HC1, classical, or one-way clustered with the Stata/fixest small-sample factor
-        ``G/(G-1) * (n-1)/(n-k)``.
+        HC1, classical, or one-way clustered with the fixest small-sample factor
+        ``G/(G-1) * (n-1)/(n-K)``, K = regressors + fixed-effect levels not nested in the
+        cluster (fixest's default ``fixef.K = "nested"``). R2 is that of the full model.
 
     Returns
     -------
     OLSResult
     """
     parsed = parse_formula(formula)
-    if parsed.fixef:
-        raise EstimationError(f"formula {formula!r}: OLS here has no fixed effects; use the "
-                              "PPML engine (labourlink.gravity.ppml) for models with '|'")
     if parsed.depvar not in data.columns:
         raise EstimationError(f"formula {formula!r}: dependent column {parsed.depvar!r} is not in "
                               f"the data; available: {', '.join(map(str, data.columns))}")
@@ -182,8 +188,23 @@ def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero")
     y = y_all[sample]
     X = design.X[sample]
     n, k = X.shape
-    if n <= k:
-        raise EstimationError(f"formula {formula!r}: {n} observations for {k} coefficients")
+    k_fe = 0
+    y_raw = y
+    if parsed.fixef:
+        from labourlink.gravity.demean import FixedEffects, demean
+
+        fe = FixedEffects.from_codes(design.fe_codes[:, sample])
+        Yd, ok, _ = demean(np.column_stack([y, X]), fe, np.ones(n), tol=1e-10)
+        if not ok:
+            raise EstimationError(f"formula {formula!r}: demeaning did not converge")
+        y, X = Yd[:, 0].copy(), np.ascontiguousarray(Yd[:, 1:])
+        nested = [cl is not None and bool(
+            (pd.DataFrame({"f": fe.codes[q], "c": cl[sample]}).groupby("f")["c"].nunique() == 1).all())
+            for q in range(fe.n_fe)]
+        k_fe = int(sum(int(g) for g, nest in zip(fe.n_groups, nested, strict=True) if not nest)
+                   - max(sum(1 for nest in nested if not nest) - 1, 0))
+    if n <= k + k_fe:
+        raise EstimationError(f"formula {formula!r}: {n} observations for {k + k_fe} coefficients")
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     e = y - X @ beta
     XtX_inv = np.linalg.pinv(X.T @ X)
@@ -193,20 +214,20 @@ def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero")
         S = np.zeros((G, k))
         for j in range(k):
             S[:, j] = np.bincount(g, weights=X[:, j] * e, minlength=G)
-        V = XtX_inv @ (S.T @ S) @ XtX_inv * (G / (G - 1)) * ((n - 1) / (n - k))
+        V = XtX_inv @ (S.T @ S) @ XtX_inv * (G / (G - 1)) * ((n - 1) / (n - k - k_fe))
     elif vcov == "hetero":
-        V = XtX_inv @ ((X * (e**2)[:, None]).T @ X) @ XtX_inv * (n / (n - k))
+        V = XtX_inv @ ((X * (e**2)[:, None]).T @ X) @ XtX_inv * (n / (n - k - k_fe))
     else:
-        V = XtX_inv * float(e @ e) / (n - k)
+        V = XtX_inv * float(e @ e) / (n - k - k_fe)
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     t = beta / se
-    dof = (G - 1) if cl is not None else (n - k)
+    dof = (G - 1) if cl is not None else (n - k - k_fe)
     p = 2 * stats.t.sf(np.abs(t), dof)
     q = stats.t.ppf(0.975, dof)
     tidy = pd.DataFrame({"estimate": beta, "std_error": se, "z_value": t, "p_value": p,
                          "conf_low": beta - q * se, "conf_high": beta + q * se},
                         index=pd.Index(parsed.coef_names, name="term"))
-    r2 = 1.0 - float(e @ e) / float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float(e @ e) / float(((y_raw - y_raw.mean()) ** 2).sum())
     return OLSResult(formula, tidy, int(n), r2, label, sample, V)
 
 
@@ -258,6 +279,10 @@ _LIST: tuple[Preset, ...] = (
            "effects? Structural gravity without and with directed-pair FE", "wto",
            (ModelSpec("structural", f"trade ~ {_GEO} + rta + log_mig | {_STRUCT}"),
             ModelSpec("pair FE", f"trade ~ rta + log_mig | {_STRUCT} + pair"))),
+    Preset("pair-fe-positive", "Parsons check on pairs with a positive migrant stock: log(mig) "
+           "(zeros dropped) instead of log(1 + mig), without and with pair FE", "wto",
+           (ModelSpec("structural", f"trade ~ {_GEO} + rta + log(mig) | {_STRUCT}"),
+            ModelSpec("pair FE", f"trade ~ rta + log(mig) | {_STRUCT} + pair"))),
     Preset("migration-augmented", "Both network directions (importer-side mig_imp, exporter-side "
            "mig_exp), current and lagged 5 and 10 years, structural FE", "wto",
            (ModelSpec("both directions", f"trade ~ {_GEO} + rta + log_mig_imp + log_mig_exp | {_STRUCT}"),
@@ -274,18 +299,25 @@ _LIST: tuple[Preset, ...] = (
            "with pair FE (endogeneity)", "wto",
            (ModelSpec("structural", f"trade ~ {_GEO} + rta | {_STRUCT}"),
             ModelSpec("pair FE", f"trade ~ rta | {_STRUCT} + pair"))),
+    Preset("rta-mnp", "RTAs with a movement-of-natural-persons chapter (governance registry) "
+           "against other RTAs, with the bilateral migrant network: structural and pair FE", "wto",
+           (ModelSpec("structural", f"trade ~ {_GEO} + rta + rta_mnp + log_mig | {_STRUCT}"),
+            ModelSpec("pair FE", f"trade ~ rta + rta_mnp + log_mig | {_STRUCT} + pair"))),
     Preset("migration-gravity", "Migration gravity: bilateral migrant stocks (persons) on distance, "
            "language, colony, income gap (log GDP pc PPP destination - origin), RTAs and bilateral "
            "labour agreements", "migration",
            (ModelSpec("income gap", f"stock ~ {_GEO} + income_gap + rta + bla | orig + dest + year"),
             ModelSpec("structural", f"stock ~ {_GEO} + rta + bla | orig^year + dest^year")),
            vcov="cluster:pair"),
-    Preset("yotov-ch1-ols", "Yotov et al. (2016) Table 1 column (1): OLS of log trade on log "
-           "distance, contiguity, language, colony, log output and log expenditure; 1986-2006 "
-           "every 4 years, international positive flows; clustered by pair_id", "yotov",
+    Preset("yotov-ch1-ols", "Yotov et al. (2016) Table 1 columns (1) and (3): OLS of log trade on "
+           "log distance, contiguity, language, colony, and log output and log expenditure (1) or "
+           "exporter-year and importer-year FE (3); 1986-2006 every 4 years, international "
+           "positive flows; clustered by pair_id", "yotov",
            (ModelSpec("(1) OLS", "log_trade ~ log_dist + cntg + lang + clny + log_y + log_e",
-                      "ols", "domestic == 0 and trade > 0"),),
-           vcov="cluster:pair_id", reference="PUBLISHED_RESULTS.md B1 (1): log_dist -1.002 (0.027)"),
+                      "ols", "domestic == 0 and trade > 0"),
+            ModelSpec("(3) OLS + FE", f"log_trade ~ {_GEO} | {_STRUCT}", "ols",
+                      "domestic == 0 and trade > 0")),
+           vcov="cluster:pair_id", reference="PUBLISHED_RESULTS.md B1 (1), (3): log_dist -1.002 (0.027), -1.216 (0.038)"),
     Preset("yotov-ch1-ppml", "Yotov et al. (2016) Table 1 column (4): PPML with exporter-year and "
            "importer-year FE, international flows; clustered by pair_id", "yotov",
            (ModelSpec("(4) PPML", f"trade ~ {_GEO} | {_STRUCT}", "ppml", "domestic == 0"),),
@@ -335,6 +367,17 @@ class PresetRun:
             t.insert(0, "model", label)
             parts.append(t)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :meth:`tidy` (one row per model and term)."""
+        return self.tidy()
+
+    def summary(self) -> str:
+        """The models side by side (terminal regression table)."""
+        from labourlink.report.tables import etable
+
+        return etable(self.models, "table", title=f"{self.preset} (data: {self.data}; vcov: "
+                      f"{self.vcov})")
 
     def to_json_records(self) -> list[dict[str, Any]]:
         """One object per model: ``model``, ``coef``, ``se`` (by term), ``nobs``,
@@ -479,7 +522,8 @@ def elasticity_table(run: PresetRun, terms: Mapping[str, Sequence[str]] | None =
     ----------
     run : PresetRun
     terms : mapping label -> terms summed, optional
-        Default: every coefficient whose name starts with ``log_mig`` on its own, and for models
+        Default: every coefficient whose name starts with ``log_mig`` or ``log(mig`` on its own,
+        and for models
         with an ESCAP interaction ``log_mig + log_mig:escap_pair`` as ``ESCAP pairs``.
 
     Returns
@@ -494,7 +538,7 @@ def elasticity_table(run: PresetRun, terms: Mapping[str, Sequence[str]] | None =
         combos: dict[str, Sequence[str]] = dict(terms) if terms is not None else {}
         if terms is None:
             for n in names:
-                if n.startswith("log_mig") and ":" not in n:
+                if n.startswith(("log_mig", "log(mig")) and ":" not in n:
                     combos[n] = (n,)
             for n in names:
                 if n.startswith("log_mig") and n.endswith(":escap_pair"):
@@ -513,28 +557,39 @@ def elasticity_table(run: PresetRun, terms: Mapping[str, Sequence[str]] | None =
 
 def migration_trade_table(con: duckdb.DuckDBPyConnection | None = None,
                           panel: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The study's headline: migration-trade elasticities (log(1 + mig), both directions) for the
-    world sample and for ESCAP pairs, without and with pair FE (the Parsons check), on the WTO
-    panel, with 95% CIs and the literature comparison.
+    """The study's headline: migration-trade elasticities (``log_mig`` = log(1 + migrants in
+    both directions)) for the world sample and for ESCAP pairs, without and with pair FE (the
+    Parsons check), on the WTO panel, with 95% CIs and the literature comparison.
+
+    ``world``: preset ``pair-fe`` (no interaction). ``ESCAP pairs``: ``log_mig +
+    log_mig:escap_pair`` and ``other pairs``: ``log_mig`` of preset ``escap`` (same sample and
+    fixed effects, the migration and RTA effects differ for pairs of ESCAP members).
 
     Returns
     -------
     DataFrame
-        One row per (sample, model): sample (``world`` / ``ESCAP pairs``), model
-        (``structural`` / ``pair FE``), elasticity, std_error, conf_low, conf_high,
-        pct_trade_10pct, nobs, literature.
+        One row per (sample, model): sample, model (``structural`` / ``pair FE``), elasticity,
+        std_error, conf_low, conf_high, pct_trade_10pct, nobs, literature.
     """
     df = panel if panel is not None else build_panel("wto", con)
-    run = run_preset("escap", con, data=df)
     rows = []
-    for label, res in run.models.items():
-        for sample, tt in (("world", ("log_mig",)),
-                           ("ESCAP pairs", ("log_mig", "log_mig:escap_pair"))):
-            est, se, lo, hi = linear_combination(res, tt)
-            rows.append({"sample": sample, "model": label, "elasticity": est, "std_error": se,
-                         "conf_low": lo, "conf_high": hi, "pct_trade_10pct": pct_effect(est),
-                         "nobs": int(res.nobs), "literature": literature_line(est, lo, hi)})
-    return pd.DataFrame(rows)
+    specs = (("pair-fe", (("world", ("log_mig",)),)),
+             ("escap", (("ESCAP pairs", ("log_mig", "log_mig:escap_pair")),
+                        ("other pairs", ("log_mig",)))))
+    for preset, samples in specs:
+        run = run_preset(preset, con, data=df)
+        for label, res in run.models.items():
+            for sample, tt in samples:
+                est, se, lo, hi = linear_combination(res, tt)
+                rows.append({"sample": sample, "model": label, "elasticity": est,
+                             "std_error": se, "conf_low": lo, "conf_high": hi,
+                             "pct_trade_10pct": pct_effect(est), "nobs": int(res.nobs),
+                             "literature": literature_line(est, lo, hi)})
+    order = {"world": 0, "ESCAP pairs": 1, "other pairs": 2}
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["sample", "model"], key=lambda s: s.map(order) if s.name == "sample"
+                          else s.map({"structural": 0, "pair FE": 1})).reset_index(drop=True)
+    return out
 
 
 def with_vcov(p: Preset, vcov: str) -> Preset:

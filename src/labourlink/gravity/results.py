@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from labourlink.errors import EstimationError, InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, recover_fixef
@@ -63,8 +63,8 @@ class PPMLResult:
         se = np.sqrt(np.clip(np.diag(record.vcov), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = record.beta / se
-        p = 2 * stats.norm.sf(np.abs(z))
-        q = stats.norm.ppf(1 - alpha / 2)
+        p = 2 * ndtr(-np.abs(z))
+        q = float(ndtri(1 - alpha / 2))
         tidy = pd.DataFrame(
             {
                 "estimate": record.beta,

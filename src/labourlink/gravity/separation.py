@@ -149,7 +149,7 @@ def relu_separation(
     fe: FixedEffects | None,
     *,
     tol: float = 1e-5,
-    maxiter: int = 10_000,
+    maxiter: int = 500,
     method: str = "auto",
 ) -> tuple[np.ndarray, bool]:
     """Separated rows by the iterative ReLU method of Correia, Guimarães & Zylkin (2021).
@@ -164,7 +164,8 @@ def relu_separation(
     tol : float
         A zero row is separated when its final fit exceeds ``tol`` (the fits start from 1).
     maxiter : int
-        Maximum number of ReLU iterations.
+        Maximum number of ReLU iterations. When reached, ``converged`` is False and the rows
+        with a fit above ``tol`` at that point are returned (candidates, not certified).
     method : {"auto", "exact", "weighted"}
         ``exact`` projects on the null space of the positive rows with a dense design
         (small problems), ``weighted`` runs weighted least squares with weight ``1e8`` on
@@ -217,7 +218,8 @@ def relu_separation(
         w = np.where(pos, K, 1.0)
         sw = np.sqrt(w)
         # the regressors and weights do not change across iterations: demean them once, then
-        # demean only u, warm-started from the previous residual
+        # demean only u, warm-started from the previous residual. The tolerance is tight
+        # because the weighted norm is dominated by the positive rows (weight K).
         if fe is not None and Xs.shape[1]:
             Xd = demean(Xs, fe, w, tol=1e-9, maxiter=50_000)[0]
         else:

@@ -60,6 +60,7 @@ class BriefFigure:
     svg: str
     sources: list[str]
     footnotes: list[int] = field(default_factory=list)
+    png: str = ""
 
 
 @dataclass
@@ -92,6 +93,12 @@ def _svg(fig: Figure) -> str:
     text = buf.getvalue()
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
+
+
+def _figure(caption: str, fig: Figure, sources: list[str], raster: bool = False) -> BriefFigure:
+    """A brief figure: inline SVG for the HTML (PNG when ``raster``) and PNG for the PDF."""
+    png = _png_img(fig, caption)
+    return BriefFigure(caption, png if raster else _svg(fig), sources, png=png)
 
 
 def _png_img(fig: Figure, alt: str) -> str:
@@ -143,9 +150,9 @@ def _section_trends(con: duckdb.DuckDBPyConnection, group: str, year: int) -> Se
         if plots is not None:
             fig = g("Chart of stocks by subregion", lambda: plots.stocks_by_subregion_area(by_sub))
             if fig is not None:
-                s.figures.append(BriefFigure(
+                s.figures.append(_figure(
                     f"Figure 1.1. International migrants living in {group} members, by subregion "
-                    "of residence, millions of persons.", _svg(fig), src))
+                    "of residence, millions of persons.", fig, src))
     share = g("Intraregional share", lambda: trends.intraregional_share(group, year, con=con))
     if share is not None:
         s.tables.append(BriefTable("1_intraregional_share",
@@ -164,9 +171,9 @@ def _section_trends(con: duckdb.DuckDBPyConnection, group: str, year: int) -> Se
         if plots is not None and len(top):
             fig = g("Corridor Sankey", lambda: plots.corridor_sankey(top))
             if fig is not None:
-                s.figures.append(BriefFigure(
+                s.figures.append(_figure(
                     f"Figure 1.2. The ten largest migrant corridors into {group} members, {year}: "
-                    "band width proportional to the migrant stock (persons).", _svg(fig), src))
+                    "band width proportional to the migrant stock (persons).", fig, src))
     by_country = g("Emigrants by country", lambda: trends.migrant_stock(
         group, years=[year], side="origin", by="country", con=con))
     if by_country is not None and len(by_country):
@@ -184,10 +191,10 @@ def _section_trends(con: duckdb.DuckDBPyConnection, group: str, year: int) -> Se
 
         fig = g("Map of emigrants", _map)
         if fig is not None:
-            s.figures.append(BriefFigure(
+            s.figures.append(_figure(
                 f"Figure 1.3. Emigrants born in each {group} member and living abroad, {year} "
                 "(persons, log colour scale). Shapes: Natural Earth 1:110m; points: CEPII capitals.",
-                _svg(fig), src + ["cepii_geodist"]))
+                fig, src + ["cepii_geodist"], raster=True))
     return s
 
 
@@ -254,9 +261,9 @@ def _section_remittances(con: duckdb.DuckDBPyConnection, group: str, year: int) 
             fig = g("Chart of remittance dependence", lambda: plots.remittances_pct_gdp(dep))
             if fig is not None:
                 yr = int(dep["year"].iloc[0])
-                s.figures.append(BriefFigure(
+                s.figures.append(_figure(
                     f"Figure 3.1. Personal remittances received, % of GDP, {yr}: the ten most "
-                    f"dependent {group} members.", _svg(fig), ["wdi_remittances"]))
+                    f"dependent {group} members.", fig, ["wdi_remittances"]))
     cor = g("Remittance corridors", lambda: trends.remittance_corridors(
         2017, 10, group, con=con))
     if cor is not None:
@@ -266,9 +273,9 @@ def _section_remittances(con: duckdb.DuckDBPyConnection, group: str, year: int) 
         if plots is not None and len(cor):
             fig = g("Remittance corridor Sankey", lambda: plots.corridor_sankey(cor))
             if fig is not None:
-                s.figures.append(BriefFigure(
+                s.figures.append(_figure(
                     f"Figure 3.2. The ten largest remittance corridors into {group} members, 2017: "
-                    "band width proportional to US$ million sent.", _svg(fig),
+                    "band width proportional to US$ million sent.", fig,
                     ["wb_remittance_matrix_2017"]))
     return s
 
@@ -441,7 +448,7 @@ def _footnotes(sections: Sequence[Section], prov: pd.DataFrame) -> list[dict[str
 
 
 def _render_html(sections: list[Section], notes: list[dict[str, Any]], group: str, year: int,
-                 store_label: str) -> str:
+                 store_label: str, raster: bool = False) -> str:
     env = Environment(loader=PackageLoader("labourlink.report", "templates"),
                       autoescape=select_autoescape(["html"]))
     for sec in sections:
@@ -453,7 +460,7 @@ def _render_html(sections: list[Section], notes: list[dict[str, Any]], group: st
     return env.get_template("brief.html").render(
         sections=sections, notes=notes, group=group, year=year, version=__version__,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        store=store_label)
+        store=store_label, raster=raster)
 
 
 def write_pdf(html: str, target: Path) -> str:
@@ -476,7 +483,8 @@ def write_pdf(html: str, target: Path) -> str:
         src = Path(tmp) / "brief.html"
         src.write_text(html, encoding="utf-8")
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run",
                         f"--print-to-pdf={target}", src.as_uri()],
                        check=True, capture_output=True, timeout=120)
     return "chromium --print-to-pdf"
@@ -569,5 +577,7 @@ def build_brief(
     if pdf:
         step("Writing PDF")
         pdf_path = out / "brief.pdf"
-        engine = write_pdf(html, pdf_path)
+        # the PDF gets the charts as PNG (WeasyPrint lays out large inline SVGs slowly)
+        engine = write_pdf(_render_html(sections, notes, group, year, str(target), raster=True),
+                           pdf_path)
     return BriefResult(html_path, pdf_path, engine, written, sections)

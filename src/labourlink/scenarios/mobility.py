@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError
-from labourlink.scenarios.ge import GEConfig, GEProblem, _solve_exact, _solve_mr
+from labourlink.scenarios.ge import GEConfig, GEProblem, _solve_exact
 from labourlink.scenarios.inputs import ScenarioData
 from labourlink.scenarios.spec import LITERATURE_NOTE, Scenario
 
@@ -379,8 +379,9 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
     with np.errstate(divide="ignore"):
         ln_t = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
     y, e = x.sum(1), x.sum(0)
-    omr0, imr0, _, _ = _solve_mr(np.exp(ln_t), y, e, ref, cfg.tol, cfg.max_iter)
-    base_mr = (omr0, imr0)
+    # pair-calibrated baseline (t = X): the fit is exact with unit fixed effects, so the baseline
+    # resistances are OMR_i = Y_i E_ref and IMR_j = E_j / E_ref (checked against the solver in tests)
+    base_mr = (y * e[ref], e / e[ref])
     # pairs with no baseline trade stay at zero (no t to shift): drop them from the shock
     def problem(eps: float, rta: float) -> GEProblem:
         d = _delta_ln_t(spec, pr, pos, n, eps, rta)

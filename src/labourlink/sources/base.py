@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -270,3 +270,179 @@ def resolve_column(
             "aggregate in the loader",
         )
     return values.map(mapping)
+
+
+def to_non_negative_checked(
+    df: pd.DataFrame,
+    column: str,
+    path: Path,
+    *,
+    sheet: str | None = None,
+    row_offset: int = 2,
+    na_values: Iterable[str] = (),
+    allow_na: bool = True,
+) -> pd.Series:
+    """:func:`to_numeric_checked` followed by :func:`check_non_negative` on the result.
+
+    For stocks, flows and persons: text that is not a number and negative values both raise,
+    naming the row (``row_offset`` as in :func:`to_numeric_checked`) and the field. The values
+    keep the unit of the column (the function only parses and checks).
+    """
+    vals = to_numeric_checked(df, column, path, sheet=sheet, row_offset=row_offset,
+                              na_values=na_values, allow_na=allow_na)
+    check_non_negative(pd.DataFrame({column: vals}), column, path, sheet=sheet,
+                       row_offset=row_offset)
+    return vals
+
+
+def check_columns(df: pd.DataFrame, need: Sequence[str], path: Path, *, fix: str) -> None:
+    """Raise if a column in ``need`` is absent; the message lists the missing and present ones."""
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise SourceError(path, f"columns missing: {missing}; present: {list(df.columns)}",
+                          field=missing[0], fix=fix)
+
+
+def check_integer(values: pd.Series, path: Path, field_name: str, *, row_offset: int = 2) -> None:
+    """Raise if a parsed number in ``values`` (a year, a code) has a fractional part.
+
+    ``row_offset`` converts the positional index to the row a user sees, as in
+    :func:`to_numeric_checked` (1 for R data files, 2 for a CSV with a header line).
+    """
+    frac = np.mod(values.to_numpy(), 1) != 0
+    if frac.any():
+        pos = int(np.flatnonzero(frac)[0])
+        raise SourceError(path, f"{field_name} {values.iloc[pos]!r} is not an integer",
+                          row=pos + row_offset, field=field_name)
+
+
+def trade_frame(
+    exporter: object,
+    importer: object,
+    year: object,
+    value: object,
+    *,
+    unit: str,
+    source: str,
+    product: object = "_T",
+) -> pd.DataFrame:
+    """Rows of the store table ``trade`` from aligned arrays, in the table's column order.
+
+    Parameters
+    ----------
+    exporter, importer : array-like of str
+        ISO3 (or store special) codes, one per row.
+    year : array-like of int
+        Calendar years (cast to int64).
+    value : array-like of float
+        Trade values in ``unit`` (e.g. ``'current US$'``, ``'EUR'``, ``'log real US$'``).
+    unit : str
+        The unit of ``value``, stored on every row.
+    source : str
+        Source id stored on every row.
+    product : str or array-like of str, default ``'_T'``
+        Product code (``'_T'`` = all products).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``TABLES['trade']``; the index is a fresh range index.
+    """
+    from labourlink.store.schema import TABLES
+
+    return pd.DataFrame({
+        "exporter": np.asarray(exporter),
+        "importer": np.asarray(importer),
+        "year": np.asarray(year).astype("int64"),
+        "product": product if isinstance(product, str) else np.asarray(product),
+        "value": np.asarray(value),
+        "unit": unit,
+        "source": source,
+    })[TABLES["trade"].column_names]
+
+
+def covariate_frame(keys: pd.DataFrame, columns: Mapping[str, object], source: str) -> pd.DataFrame:
+    """Wide covariates to long ``trade_covariate`` rows, one block of rows per covariate.
+
+    Parameters
+    ----------
+    keys : pandas.DataFrame
+        Columns ``exporter``, ``importer``, ``year``: the pair-years the values belong to.
+    columns : Mapping[str, array-like of float]
+        Covariate name -> values aligned by position with ``keys`` (units as published: km,
+        logs, 0/1 dummies, ids).
+    source : str
+        Source id stored on every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``TABLES['trade_covariate']``; ``len(keys) * len(columns)`` rows, covariates
+        in the order of ``columns`` and pair-years in the order of ``keys`` within each.
+    """
+    from labourlink.store.schema import TABLES
+
+    base = keys[["exporter", "importer", "year"]]
+    parts = [base.assign(name=name, value=np.asarray(vals)) for name, vals in columns.items()]
+    cov = pd.concat(parts, ignore_index=True)
+    cov["source"] = source
+    return cov[TABLES["trade_covariate"].column_names]
+
+
+def indicator_frame(
+    iso3: object,
+    year: object,
+    value: object,
+    *,
+    code: object,
+    unit: object,
+    source: str,
+) -> pd.DataFrame:
+    """Rows of the store table ``indicator`` from aligned arrays, in the table's column order.
+
+    Parameters
+    ----------
+    iso3 : array-like of str
+        ISO3 codes, one per row.
+    year : array-like of int
+        Calendar years (cast to int64).
+    value : array-like of float
+        Values in ``unit`` (cast to float).
+    code : str or array-like of str
+        Indicator code(s) (``'BX.TRF.PWKR.CD.DT'``, ``'KNOMAD.REM.IN'``, ...).
+    unit : str or array-like of str
+        Unit(s) of ``value`` (``'current US$'``, ``'US$ million'``, ``'persons'``, ...).
+    source : str
+        Source id stored on every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``TABLES['indicator']``; the index is a fresh range index.
+    """
+    from labourlink.store.schema import TABLES
+
+    def _col(v: object) -> object:
+        return v if isinstance(v, str) else np.asarray(v)
+
+    return pd.DataFrame({
+        "iso3": np.asarray(iso3),
+        "year": np.asarray(year).astype("int64"),
+        "code": _col(code),
+        "value": np.asarray(value).astype(float),
+        "unit": _col(unit),
+        "source": source,
+    })[TABLES["indicator"].column_names]
+
+
+def label_year(label: object) -> int | None:
+    """The calendar year a header cell names (``2019``, ``'2019'``, ``2019.0``, ``' 2019 '``).
+
+    ``None`` when the label is not a whole number between 1900 and 2100 (a name, a code, a
+    blank or ``NaN``).
+    """
+    try:
+        y = float(str(label).strip())
+    except ValueError:
+        return None
+    return int(y) if y.is_integer() and 1900 <= y <= 2100 else None

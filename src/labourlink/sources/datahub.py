@@ -28,6 +28,7 @@ from labourlink.sources.base import (
     check_non_negative,
     check_unique,
     github_raw,
+    indicator_frame,
     read_csv_checked,
     require_file,
     resolve_column,
@@ -35,7 +36,6 @@ from labourlink.sources.base import (
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
-from labourlink.store.schema import TABLES
 
 SOURCE = "datahub_wdi"
 PUBLISHER = "World Bank (World Development Indicators), packaged by datahub.io"
@@ -112,14 +112,8 @@ def load_dataset(data_dir: Path, ds: Dataset) -> SourceTable:
         "empty value": int((empty & ~agg).sum()),
     }
     tidy = tidy[~agg & ~empty]
-    frame = pd.DataFrame({
-        "iso3": resolve_column(tidy["code"], iso3_resolver(), path, "Country Code"),
-        "year": tidy["year"],
-        "code": ds.code,
-        "value": tidy["value"].astype(float),
-        "unit": ds.unit,
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names].reset_index(drop=True)
+    frame = indicator_frame(resolve_column(tidy["code"], iso3_resolver(), path, "Country Code"),
+                            tidy["year"], tidy["value"], code=ds.code, unit=ds.unit, source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, row_offset=0)
     prov = Provenance(SOURCE, ds.edition, PUBLISHER, ds.file.path, sha256_file(path), len(frame),
                       dropped)

@@ -22,22 +22,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from labourlink.errors import SourceError
 from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
+    check_columns,
+    check_integer,
     check_non_negative,
     check_unique,
+    covariate_frame,
     github_raw,
     read_rda_checked,
     require_file,
     resolve_column,
     sha256_file,
     to_numeric_checked,
+    trade_frame,
 )
 from labourlink.store.schema import TABLES
 
@@ -75,33 +76,20 @@ def load(data_dir: Path) -> list[SourceTable]:
 
     path = require_file(Path(data_dir), FILE)
     raw = read_rda_checked(path, "trade").reset_index(drop=True)
-    need = ["Destination", "Origin", "Product", "Year", "dist_km", "Euros"]
-    missing = [c for c in need if c not in raw.columns]
-    if missing:
-        raise SourceError(path, f"columns missing: {missing}; present: {list(raw.columns)}",
-                          field=missing[0], fix="use trade.RData as published in fixest")
+    check_columns(raw, ["Destination", "Origin", "Product", "Year", "dist_km", "Euros"], path,
+                  fix="use trade.RData as published in fixest")
     year = to_numeric_checked(raw, "Year", path, row_offset=1, allow_na=False)
     product = to_numeric_checked(raw, "Product", path, row_offset=1, allow_na=False)
-    for name, s in (("Year", year), ("Product", product)):
-        frac = np.mod(s.to_numpy(), 1) != 0
-        if frac.any():
-            pos = int(np.flatnonzero(frac)[0])
-            raise SourceError(path, f"{name} {s.iloc[pos]!r} is not an integer", row=pos + 1,
-                              field=name)
+    check_integer(year, path, "Year", row_offset=1)
+    check_integer(product, path, "Product", row_offset=1)
     value = to_numeric_checked(raw, "Euros", path, row_offset=1, allow_na=False)
     dist = to_numeric_checked(raw, "dist_km", path, row_offset=1, allow_na=False)
     iso2 = resolver("iso2")
-    trade = pd.DataFrame({
-        "exporter": resolve_column(raw["Origin"].astype(str).str.strip(), iso2, path,
-                                   "Origin").to_numpy(),
-        "importer": resolve_column(raw["Destination"].astype(str).str.strip(), iso2, path,
-                                   "Destination").to_numpy(),
-        "year": year.astype("int64").to_numpy(),
-        "product": product.astype("int64").astype(str).to_numpy(),
-        "value": value.to_numpy(),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES["trade"].column_names]
+    trade = trade_frame(
+        resolve_column(raw["Origin"].astype(str).str.strip(), iso2, path, "Origin"),
+        resolve_column(raw["Destination"].astype(str).str.strip(), iso2, path, "Destination"),
+        year, value, unit=UNIT, source=SOURCE,
+        product=product.astype("int64").astype(str).to_numpy())
     check_non_negative(trade, "value", path, row_offset=1)
     check_unique(trade, TABLES["trade"].key, path, row_offset=1)
     sha = sha256_file(path)
@@ -116,14 +104,7 @@ def load(data_dir: Path) -> list[SourceTable]:
         raise SourceError(path, f"dist_km differs across products for {key}", field="dist_km",
                           fix="restore the file as published")
     per_pair = d.drop_duplicates(["exporter", "importer", "year"], keep="first")
-    cov = pd.DataFrame({
-        "exporter": per_pair["exporter"].to_numpy(),
-        "importer": per_pair["importer"].to_numpy(),
-        "year": per_pair["year"].to_numpy(),
-        "name": "dist_km",
-        "value": per_pair["value"].to_numpy(),
-        "source": SOURCE,
-    })[TABLES["trade_covariate"].column_names]
+    cov = covariate_frame(per_pair, {"dist_km": per_pair["value"].to_numpy()}, SOURCE)
     cov_prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(cov),
                           {"repeated_per_product (dist_km stored once per pair-year)":
                            len(d) - len(cov)})

@@ -42,6 +42,7 @@ from labourlink.sources.base import (
     check_non_negative,
     check_unique,
     github_raw,
+    indicator_frame,
     read_rda_checked,
     require_file,
     resolve_column,
@@ -49,7 +50,6 @@ from labourlink.sources.base import (
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
-from labourlink.store.schema import TABLES
 
 SOURCE = "gdiviz_wdi_2024"
 EDITION = "gdiviz indicators (WDI download 2024-03-28)"
@@ -160,14 +160,10 @@ def load_indicators(data_dir: Path) -> SourceTable:
     dropped = {"empty value": int(empty.sum()),
                "former country (ANT Netherlands Antilles)": int((former & ~empty).sum())}
     tidy = tidy[~empty & ~former]
-    frame = pd.DataFrame({
-        "iso3": resolve_column(tidy["iso"], iso3_resolver(), path, "iso"),
-        "year": tidy["year"],
-        "code": tidy["var"].map({k: v.code for k, v in VARIABLES.items()}),
-        "value": tidy["value"].astype(float),
-        "unit": tidy["var"].map({k: v.unit for k, v in VARIABLES.items()}),
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names].reset_index(drop=True)
+    frame = indicator_frame(
+        resolve_column(tidy["iso"], iso3_resolver(), path, "iso"), tidy["year"], tidy["value"],
+        code=tidy["var"].map({k: v.code for k, v in VARIABLES.items()}),
+        unit=tidy["var"].map({k: v.unit for k, v in VARIABLES.items()}), source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, row_offset=0)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, INDICATORS_FILE.path, sha256_file(path),
                       len(frame), dropped)
@@ -227,14 +223,9 @@ def load_wpp(data_dir: Path) -> SourceTable:
                           field="age", fix="restore the file as published")
     not_used = int((tidy["sex"] != "Total").sum()
                    + ((tidy["sex"] == "Total") & ~tidy["age"].between(*WORKING_AGES)).sum())
-    frame = pd.DataFrame({
-        "iso3": resolve_column(wap["iso"], iso3_resolver(), path, "iso"),
-        "year": wap["year"].astype("int64"),
-        "code": WPP_CODE,
-        "value": wap["persons"].astype(float),
-        "unit": "persons",
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names]
+    frame = indicator_frame(resolve_column(wap["iso"], iso3_resolver(), path, "iso"),
+                            wap["year"], wap["persons"], code=WPP_CODE, unit="persons",
+                            source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, row_offset=0)
     prov = Provenance(SOURCE, WPP_EDITION, WPP_PUBLISHER, WPP_FILE.path, sha256_file(path),
                       len(frame),

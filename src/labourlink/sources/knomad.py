@@ -32,17 +32,17 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
     check_unique,
     github_raw,
+    indicator_frame,
+    label_year,
     read_excel_checked,
     require_file,
     resolve_column,
     sha256_file,
-    to_numeric_checked,
+    to_non_negative_checked,
 )
 from labourlink.sources.wdi_remittances import wide_years_to_long
-from labourlink.store.schema import TABLES
 
 SOURCE = "knomad_2023"
 EDITION = "KNOMAD remittances data, June 2023"
@@ -81,14 +81,6 @@ FLOWS: tuple[Flow, ...] = (
 FILES: tuple[RemoteFile, ...] = tuple(f.file for f in FLOWS)
 
 
-def _year(label: object) -> int | None:
-    try:
-        y = float(str(label).strip())
-    except ValueError:
-        return None
-    return int(y) if y.is_integer() and 1900 <= y <= 2100 else None
-
-
 def load_flow(data_dir: Path, flow: Flow) -> SourceTable:
     """Read one KNOMAD workbook into an ``indicator`` table.
 
@@ -113,7 +105,7 @@ def load_flow(data_dir: Path, flow: Flow) -> SourceTable:
         raise SourceError(path, f"header cell {flow.label!r} not found in column A",
                           sheet=flow.sheet, fix="use the workbook as published")
     hdr = int(hits[0])
-    year_pos = [(j, _year(v)) for j, v in enumerate(raw.iloc[hdr]) if j > 0]
+    year_pos = [(j, label_year(v)) for j, v in enumerate(raw.iloc[hdr]) if j > 0]
     year_pos = [(j, y) for j, y in year_pos if y is not None]
     if not year_pos:
         raise SourceError(path, "no year columns in the header row", sheet=flow.sheet,
@@ -136,10 +128,8 @@ def load_flow(data_dir: Path, flow: Flow) -> SourceTable:
     wide = pd.DataFrame({"name": names.astype(str)})
     for j, y in year_pos:
         col = str(y)
-        vals = to_numeric_checked(pd.DataFrame({col: block.iloc[:, j]}), col, path,
-                                  sheet=flow.sheet, row_offset=offset)
-        check_non_negative(pd.DataFrame({col: vals}), col, path, sheet=flow.sheet,
-                           row_offset=offset)
+        vals = to_non_negative_checked(pd.DataFrame({col: block.iloc[:, j]}), col, path,
+                                       sheet=flow.sheet, row_offset=offset)
         wide[col] = vals.to_numpy()
     check_unique(wide, ["name"], path, sheet=flow.sheet, row_offset=offset)
     wide = wide[~agg]
@@ -149,15 +139,9 @@ def load_flow(data_dir: Path, flow: Flow) -> SourceTable:
 
     from labourlink.countries import resolver
 
-    frame = pd.DataFrame({
-        "iso3": resolve_column(long["id"], resolver("wb"), path, "A (country name)",
-                               sheet=flow.sheet),
-        "year": long["year"].astype("int64"),
-        "code": flow.code,
-        "value": long["value"].astype(float),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names]
+    frame = indicator_frame(
+        resolve_column(long["id"], resolver("wb"), path, "A (country name)", sheet=flow.sheet),
+        long["year"], long["value"], code=flow.code, unit=UNIT, source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, sheet=flow.sheet, row_offset=0)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, flow.file.path, sha256_file(path), len(frame),
                       dropped)

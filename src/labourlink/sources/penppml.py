@@ -52,14 +52,17 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
+    check_columns,
     check_non_negative,
     check_unique,
+    covariate_frame,
     github_raw,
     read_rda_checked,
     require_file,
     resolve_column,
     sha256_file,
     to_numeric_checked,
+    trade_frame,
 )
 from labourlink.store.schema import TABLES
 
@@ -190,11 +193,8 @@ def load(data_dir: Path) -> list[SourceTable]:
     """
     path = require_file(Path(data_dir), FILE)
     raw = read_rda_checked(path, "trade").reset_index(drop=True)
-    need = ["exp", "imp", "time", "export", "id", *PROVISIONS]
-    missing = [c for c in need if c not in raw.columns]
-    if missing:
-        raise SourceError(path, f"columns missing: {missing}; present: {list(raw.columns)}",
-                          field=missing[0], fix="use trade.rda as published in penppml")
+    check_columns(raw, ["exp", "imp", "time", "export", "id", *PROVISIONS], path,
+                  fix="use trade.rda as published in penppml")
     exp_raw = _as_category(raw["exp"])
     imp_raw = _as_category(raw["imp"])
     year = _category_numbers(_as_category(raw["time"]), path, "time")
@@ -218,27 +218,15 @@ def load(data_dir: Path) -> list[SourceTable]:
     keep = why.isna().to_numpy()
     dropped = {str(k): int(v) for k, v in why[~keep].value_counts().sort_index().items()}
 
-    trade = pd.DataFrame({
-        "exporter": exporter[keep].to_numpy(),
-        "importer": importer[keep].to_numpy(),
-        "year": year[keep].astype("int64").to_numpy(),
-        "product": "_T",
-        "value": value[keep].to_numpy(),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES["trade"].column_names]
+    trade = trade_frame(exporter[keep], importer[keep], year[keep], value[keep], unit=UNIT,
+                        source=SOURCE)
     check_unique(trade, TABLES["trade"].key, path, row_offset=1)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha256_file(path), len(trade), dropped)
 
-    base = trade[["exporter", "importer", "year"]]
     k_agr = has_agr[keep]
-    parts = [base.assign(name="dta_agreement", value=k_agr.astype(float))]
-    with_agr = base[k_agr]
-    parts.append(with_agr.assign(name="dta_agreement_id", value=agr_id[keep][k_agr].to_numpy()))
-    for p in PROVISIONS:
-        parts.append(with_agr.assign(name=p, value=provisions[p][keep][k_agr].to_numpy()))
-    cov = pd.concat(parts, ignore_index=True)
-    cov["source"] = SOURCE
-    cov = cov[TABLES["trade_covariate"].column_names]
+    with_agr = {"dta_agreement_id": agr_id[keep][k_agr].to_numpy()}
+    with_agr.update({p: provisions[p][keep][k_agr].to_numpy() for p in PROVISIONS})
+    cov = pd.concat([covariate_frame(trade, {"dta_agreement": k_agr.astype(float)}, SOURCE),
+                     covariate_frame(trade[k_agr], with_agr, SOURCE)], ignore_index=True)
     cov_prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha256_file(path), len(cov), dropped)
     return [SourceTable("trade", trade, prov), SourceTable("trade_covariate", cov, cov_prov)]

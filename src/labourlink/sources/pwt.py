@@ -21,17 +21,17 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
     check_unique,
     github_raw,
+    indicator_frame,
     read_rda_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
-from labourlink.store.schema import TABLES
 
 SOURCE = "pwt_10.01"
 EDITION = "Penn World Table 10.01"
@@ -84,8 +84,7 @@ def load(data_dir: Path) -> list[SourceTable]:
     iso = raw["isocode"].astype(str).str.strip()
     wide = pd.DataFrame({"iso": iso, "year": year.astype("int64")})
     for var in VARIABLES:
-        vals = to_numeric_checked(raw, var, path, row_offset=1)
-        check_non_negative(pd.DataFrame({var: vals}), var, path, row_offset=1)
+        vals = to_non_negative_checked(raw, var, path, row_offset=1)
         wide[var] = vals
     check_unique(wide, ["iso", "year"], path, row_offset=1)
 
@@ -101,14 +100,9 @@ def load(data_dir: Path) -> list[SourceTable]:
         "var": var,
         "value": flat[ok],
     })
-    frame = pd.DataFrame({
-        "iso3": resolve_column(long["iso"], iso3_resolver(), path, "isocode"),
-        "year": long["year"].astype("int64"),
-        "code": "PWT." + long["var"],
-        "value": long["value"].astype(float),
-        "unit": long["var"].map(VARIABLES),
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names]
+    frame = indicator_frame(resolve_column(long["iso"], iso3_resolver(), path, "isocode"),
+                            long["year"], long["value"], code="PWT." + long["var"],
+                            unit=long["var"].map(VARIABLES), source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, row_offset=0)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, rel, sha256_file(path), len(frame),
                       {"empty cell": int((~ok).sum())})

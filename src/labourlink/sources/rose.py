@@ -32,18 +32,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labourlink.errors import SourceError
 from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
+    check_columns,
+    check_integer,
     check_unique,
+    covariate_frame,
     github_raw,
     read_rda_checked,
     require_file,
     resolve_column,
     sha256_file,
     to_numeric_checked,
+    trade_frame,
 )
 from labourlink.store.schema import TABLES
 
@@ -104,16 +107,10 @@ def load(data_dir: Path) -> list[SourceTable]:
     """
     path = require_file(Path(data_dir), FILE)
     raw = read_rda_checked(path, "ross2004").reset_index(drop=True)
-    need = ["ctry1", "ctry2", "year", "ltrade", *COVARIATES]
-    missing = [c for c in need if c not in raw.columns]
-    if missing:
-        raise SourceError(path, f"columns missing: {missing}; present: {list(raw.columns)}",
-                          field=missing[0], fix="use ross2004.rda as published")
+    check_columns(raw, ["ctry1", "ctry2", "year", "ltrade", *COVARIATES], path,
+                  fix="use ross2004.rda as published")
     year = to_numeric_checked(raw, "year", path, row_offset=1, allow_na=False)
-    if (np.mod(year.to_numpy(), 1) != 0).any():
-        pos = int(np.flatnonzero(np.mod(year.to_numpy(), 1) != 0)[0])
-        raise SourceError(path, f"year {year.iloc[pos]!r} is not an integer", row=pos + 1,
-                          field="year")
+    check_integer(year, path, "year", row_offset=1)
     value = to_numeric_checked(raw, "ltrade", path, row_offset=1, allow_na=False)
     c1, drop1 = _codes(raw["ctry1"], path, "ctry1")
     c2, drop2 = _codes(raw["ctry2"], path, "ctry2")
@@ -121,15 +118,7 @@ def load(data_dir: Path) -> list[SourceTable]:
     dropped = {"former_state_without_special_code (YUG)": int((~keep).sum())} if (~keep).any() \
         else {}
 
-    trade = pd.DataFrame({
-        "exporter": c1[keep],
-        "importer": c2[keep],
-        "year": year[keep].astype("int64").to_numpy(),
-        "product": "_T",
-        "value": value[keep].to_numpy(),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES["trade"].column_names]
+    trade = trade_frame(c1[keep], c2[keep], year[keep], value[keep], unit=UNIT, source=SOURCE)
     check_unique(trade, TABLES["trade"].key, path, row_offset=1)
     first = trade["exporter"] <= trade["importer"]
     pairs = pd.DataFrame({"a": trade["exporter"].where(first, trade["importer"]),
@@ -139,17 +128,8 @@ def load(data_dir: Path) -> list[SourceTable]:
     sha = sha256_file(path)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(trade), dropped)
 
-    n = len(trade)
-    names = list(COVARIATES)
-    values = np.concatenate([to_numeric_checked(raw, c, path, row_offset=1,
-                                                allow_na=False).to_numpy()[keep] for c in names])
-    cov = pd.DataFrame({
-        "exporter": np.tile(trade["exporter"].to_numpy(), len(names)),
-        "importer": np.tile(trade["importer"].to_numpy(), len(names)),
-        "year": np.tile(trade["year"].to_numpy(), len(names)),
-        "name": np.repeat(np.array(names, dtype=object), n),
-        "value": values,
-        "source": SOURCE,
-    })[TABLES["trade_covariate"].column_names]
+    cov = covariate_frame(trade, {
+        c: to_numeric_checked(raw, c, path, row_offset=1, allow_na=False).to_numpy()[keep]
+        for c in COVARIATES}, SOURCE)
     cov_prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(cov), dropped)
     return [SourceTable("trade", trade, prov), SourceTable("trade_covariate", cov, cov_prov)]

@@ -35,13 +35,13 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
     check_unique,
     github_raw,
     read_csv_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.store.schema import TABLES
@@ -140,8 +140,7 @@ def load(data_dir: Path) -> list[SourceTable]:
         s = wide[col]
         if not pd.api.types.is_numeric_dtype(s):
             s = s.mask(s.astype("string").str.strip().isin(MISSING_MARKERS))
-        vals = to_numeric_checked(pd.DataFrame({col: s}), col, path)
-        check_non_negative(pd.DataFrame({col: vals}), col, path)
+        vals = to_non_negative_checked(pd.DataFrame({col: s}), col, path)
         cols[col] = vals
     numeric = pd.concat([numeric, pd.DataFrame(cols)], axis=1)
     check_unique(numeric, ["Year", "Dest"], path)

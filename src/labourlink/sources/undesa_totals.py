@@ -39,13 +39,13 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
     check_unique,
     github_raw,
     read_excel_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.store.schema import TABLES
@@ -246,10 +246,8 @@ def load_workbook(data_dir: Path, wb: Workbook) -> SourceTable:
     for j, col in enumerate(value_cols):
         label = f"{SEXES[j // ny]} {wb.years[j % ny]}"
         cells = pd.DataFrame({label: data.iloc[:, col]})
-        vals = to_numeric_checked(cells, label, path, sheet=SHEET, row_offset=offset,
-                                  na_values=("..", "\u2026"))
-        check_non_negative(pd.DataFrame({label: vals}), label, path, sheet=SHEET,
-                           row_offset=offset)
+        vals = to_non_negative_checked(cells, label, path, sheet=SHEET, row_offset=offset,
+                                       na_values=("..", "\u2026"))
         block[label] = vals.to_numpy()[keep]
 
     # A region listed under two groupings (e.g. 927 "Australia and New Zealand" as SDG region and

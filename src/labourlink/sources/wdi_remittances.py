@@ -29,17 +29,18 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
     check_unique,
     github_raw,
+    indicator_frame,
+    label_year,
     read_excel_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
-from labourlink.store.schema import TABLES
 
 SOURCE = "wdi_remittances"
 EDITION = "World Development Indicators, last updated 2023-05-10"
@@ -118,14 +119,6 @@ def wide_years_to_long(wide: pd.DataFrame, id_col: str, year_cols: list[str]) ->
     })
 
 
-def _is_year(label: object) -> bool:
-    try:
-        y = float(str(label))
-    except ValueError:
-        return False
-    return y.is_integer() and 1900 <= y <= 2100
-
-
 def load_series(data_dir: Path, series: Series) -> SourceTable:
     """Read one WDI workbook into an ``indicator`` table (see module docstring).
 
@@ -158,7 +151,7 @@ def load_series(data_dir: Path, series: Series) -> SourceTable:
         raise SourceError(path, f"expected indicator {series.code!r} only, found "
                           f"{sorted(codes_found)}", sheet=DATA_SHEET, field="Indicator Code")
     offset = HEADER_ROW + 2  # data row 0 is this Excel row
-    year_cols = [c for c in data.columns if _is_year(c)]
+    year_cols = [c for c in data.columns if label_year(c) is not None]
     if not year_cols:
         raise SourceError(path, "no year columns found in the header", sheet=DATA_SHEET,
                           row=HEADER_ROW + 1)
@@ -168,10 +161,8 @@ def load_series(data_dir: Path, series: Series) -> SourceTable:
         raise SourceError(path, "country code missing", sheet=DATA_SHEET, row=pos + offset,
                           field="Country Code")
     for c in year_cols:
-        vals = to_numeric_checked(data, c, path, sheet=DATA_SHEET, row_offset=offset)
-        if series.non_negative:
-            check_non_negative(pd.DataFrame({c: vals}), c, path, sheet=DATA_SHEET,
-                               row_offset=offset)
+        parse = to_non_negative_checked if series.non_negative else to_numeric_checked
+        vals = parse(data, c, path, sheet=DATA_SHEET, row_offset=offset)
         wide[str(c)] = vals
     check_unique(wide, ["code"], path, sheet=DATA_SHEET, row_offset=offset)
 
@@ -186,15 +177,10 @@ def load_series(data_dir: Path, series: Series) -> SourceTable:
     long = wide_years_to_long(wide, "code", [str(c) for c in year_cols])
     dropped["empty cell"] = int(len(wide) * len(year_cols) - len(long))
 
-    frame = pd.DataFrame({
-        "iso3": resolve_column(long["id"].astype(str), iso3_resolver(), path, "Country Code",
-                               sheet=DATA_SHEET),
-        "year": long["year"].astype("int64"),
-        "code": series.code,
-        "value": long["value"].astype(float),
-        "unit": series.unit,
-        "source": SOURCE,
-    })[TABLES[TABLE].column_names]
+    frame = indicator_frame(
+        resolve_column(long["id"].astype(str), iso3_resolver(), path, "Country Code",
+                       sheet=DATA_SHEET),
+        long["year"], long["value"], code=series.code, unit=series.unit, source=SOURCE)
     check_unique(frame, ["code", "iso3", "year"], path, sheet=DATA_SHEET, row_offset=0)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, series.file.path, sha256_file(path), len(frame),
                       dropped)

@@ -37,14 +37,15 @@ from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
-    check_non_negative,
+    check_integer,
     read_csv_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
+    trade_frame,
 )
-from labourlink.store.schema import TABLES
 
 SOURCE = "wto_hs_m_0010"
 FILE = "wto_bilateral_imports_hs2/wto_hs_m_0010_bilateral_imports_totals.csv.gz"
@@ -110,12 +111,8 @@ def load(data_dir: Path) -> list[SourceTable]:
         raise SourceError(path, f"columns missing: {missing}; columns present: {list(raw.columns)}",
                           fix="rebuild the aggregation as described in MANIFEST.md section 9")
     year = to_numeric_checked(raw, "year", path, allow_na=False)
-    if not np.all(np.mod(year.to_numpy(), 1) == 0):
-        pos = int(np.flatnonzero(np.mod(year.to_numpy(), 1) != 0)[0])
-        raise SourceError(path, f"year {year.iloc[pos]!r} is not an integer", row=pos + 2,
-                          field="year")
-    value = to_numeric_checked(raw, "imports_usd", path, allow_na=False)
-    check_non_negative(pd.DataFrame({"imports_usd": value}), "imports_usd", path)
+    check_integer(year, path, "year")
+    value = to_non_negative_checked(raw, "imports_usd", path, allow_na=False)
 
     pcode = raw["partner_code"].str.strip()
     world = (pcode == WORLD_PARTNER_CODE).to_numpy()
@@ -125,17 +122,10 @@ def load(data_dir: Path) -> list[SourceTable]:
     _check_code_consistency(kept, path)
 
     resolve = _resolver()
-    out = pd.DataFrame({
-        "exporter": resolve_column(kept["partner_iso3"].str.strip(), resolve, path,
-                                   "partner_iso3").to_numpy(),
-        "importer": resolve_column(kept["reporter_iso3"].str.strip(), resolve, path,
-                                   "reporter_iso3").to_numpy(),
-        "year": year[keep].astype("int64").to_numpy(),
-        "product": "_T",
-        "value": value[keep].to_numpy(),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES["trade"].column_names]
+    out = trade_frame(
+        resolve_column(kept["partner_iso3"].str.strip(), resolve, path, "partner_iso3"),
+        resolve_column(kept["reporter_iso3"].str.strip(), resolve, path, "reporter_iso3"),
+        year[keep], value[keep], unit=UNIT, source=SOURCE)
     dup = out.duplicated(["exporter", "importer", "year"], keep="first").to_numpy()
     if dup.any():
         pos = int(np.flatnonzero(keep)[np.flatnonzero(dup)[0]])

@@ -26,22 +26,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from labourlink.errors import SourceError
 from labourlink.sources.base import (
     Provenance,
     RemoteFile,
     SourceTable,
+    check_columns,
+    check_integer,
     check_non_negative,
     check_unique,
+    covariate_frame,
     github_raw,
     read_rda_checked,
     require_file,
     resolve_column,
     sha256_file,
+    to_non_negative_checked,
     to_numeric_checked,
+    trade_frame,
 )
 from labourlink.store.schema import TABLES
 
@@ -90,43 +91,26 @@ def load(data_dir: Path) -> list[SourceTable]:
     """
     path = require_file(Path(data_dir), FILE)
     raw = read_rda_checked(path, "agtpa_applications").reset_index(drop=True)
-    need = ["exporter", "importer", "year", "trade", *COVARIATES]
-    missing = [c for c in need if c not in raw.columns]
-    if missing:
-        raise SourceError(path, f"columns missing: {missing}; present: {list(raw.columns)}",
-                          field=missing[0], fix="use agtpa_applications.rda as published")
+    check_columns(raw, ["exporter", "importer", "year", "trade", *COVARIATES], path,
+                  fix="use agtpa_applications.rda as published")
     year = to_numeric_checked(raw, "year", path, row_offset=1, allow_na=False)
-    if (np.mod(year.to_numpy(), 1) != 0).any():
-        pos = int(np.flatnonzero(np.mod(year.to_numpy(), 1) != 0)[0])
-        raise SourceError(path, f"year {year.iloc[pos]!r} is not an integer", row=pos + 1,
-                          field="year")
+    check_integer(year, path, "year", row_offset=1)
     value = to_numeric_checked(raw, "trade", path, row_offset=1, allow_na=False)
     resolve = _resolver()
-    trade = pd.DataFrame({
-        "exporter": resolve_column(raw["exporter"].astype(str).str.strip(), resolve, path,
-                                   "exporter").to_numpy(),
-        "importer": resolve_column(raw["importer"].astype(str).str.strip(), resolve, path,
-                                   "importer").to_numpy(),
-        "year": year.astype("int64").to_numpy(),
-        "product": "_T",
-        "value": value.to_numpy(),
-        "unit": UNIT,
-        "source": SOURCE,
-    })[TABLES["trade"].column_names]
+    trade = trade_frame(
+        resolve_column(raw["exporter"].astype(str).str.strip(), resolve, path, "exporter"),
+        resolve_column(raw["importer"].astype(str).str.strip(), resolve, path, "importer"),
+        year, value, unit=UNIT, source=SOURCE)
     check_non_negative(trade, "value", path, row_offset=1)
     check_unique(trade, TABLES["trade"].key, path, row_offset=1)
     sha = sha256_file(path)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(trade), {})
 
-    base = trade[["exporter", "importer", "year"]]
-    parts = []
+    values: dict[str, object] = {}
     for c in COVARIATES:
-        vals = to_numeric_checked(raw, c, path, row_offset=1, allow_na=False)
-        if c == "dist":
-            check_non_negative(pd.DataFrame({c: vals}), c, path, row_offset=1)
-        parts.append(base.assign(name=c, value=vals.to_numpy()))
-    cov = pd.concat(parts, ignore_index=True)
-    cov["source"] = SOURCE
-    cov = cov[TABLES["trade_covariate"].column_names]
+        vals = (to_non_negative_checked if c == "dist" else to_numeric_checked)(
+            raw, c, path, row_offset=1, allow_na=False)
+        values[c] = vals.to_numpy()
+    cov = covariate_frame(trade, values, SOURCE)
     cov_prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(cov), {})
     return [SourceTable("trade", trade, prov), SourceTable("trade_covariate", cov, cov_prov)]

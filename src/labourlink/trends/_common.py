@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError, UnknownCountryError, UnknownGroupError
@@ -231,3 +232,82 @@ def years_between(allowed: Sequence[int], start: int | None, end: int | None, na
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     """An empty frame with the given columns."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+# ---------------------------------------------------------------------------------------------
+# Small shared checks and query pieces
+# ---------------------------------------------------------------------------------------------
+def check_count(name: str, value: object, *, allow_none: bool = False) -> None:
+    """Raise :class:`InvalidArgumentError` unless ``value`` is an integer >= 1 (or ``None``)."""
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(name, value,
+                                   "an integer >= 1 or None" if allow_none else "an integer >= 1")
+
+
+def member_condition(side: str, first: str, second: str) -> str:
+    """SQL condition on the member list ``$m`` for a corridor ``side``.
+
+    ``first`` and ``second`` are the two end columns, each also a side name (``"destination"``/
+    ``"origin"``, ``"receiving"``/``"sending"``); ``"either"`` means one end is a member,
+    ``"within"`` both ends.
+    """
+    return {
+        first: f"list_contains($m, {first})",
+        second: f"list_contains($m, {second})",
+        "either": f"(list_contains($m, {first}) OR list_contains($m, {second}))",
+        "within": f"(list_contains($m, {first}) AND list_contains($m, {second}))",
+    }[side]
+
+
+def add_names_and_rank(df: pd.DataFrame, con: duckdb.DuckDBPyConnection, ends: Sequence[str],
+                       year: int) -> None:
+    """Add ``<end>_name`` (country names) for each end column, ``year`` and ``rank`` (1..n)."""
+    names = country_names(con)
+    for end in ends:
+        df[f"{end}_name"] = df[end].map(names)
+    df["year"] = year
+    df["rank"] = np.arange(1, len(df) + 1)
+
+
+def indicator_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    codes: Sequence[str],
+    years: Sequence[int],
+    members: Sequence[str] | None = None,
+    *,
+    non_null: bool = True,
+) -> pd.DataFrame:
+    """Rows of the store's ``indicator`` table for ``source``, ``codes`` and ``years``.
+
+    Parameters
+    ----------
+    con
+        Open store connection.
+    source, codes
+        ``indicator`` source id and series codes (e.g. ``"datahub_wdi"``, ``["SP.POP.TOTL"]``).
+    years
+        Integer years.
+    members
+        ISO3 codes to keep (``None``: every country and aggregate in the source).
+    non_null
+        Leave out rows whose value is null (default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``iso3``, ``year`` (int64), ``code`` and ``value`` (in each series' unit).
+    """
+    sql = ("SELECT iso3, year, code, value FROM indicator WHERE source = ? "
+           "AND list_contains(?, code) AND list_contains(?, year)")
+    params: list[object] = [source, list(codes), list(years)]
+    if non_null:
+        sql += " AND value IS NOT NULL"
+    if members is not None:
+        sql += " AND list_contains(?, iso3)"
+        params.append(list(members))
+    df = con.execute(sql, params).df()
+    df["year"] = df["year"].astype("int64")
+    return df

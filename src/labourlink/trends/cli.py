@@ -13,6 +13,7 @@ import io
 import json
 import math
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
@@ -114,6 +115,11 @@ def emit(df: pd.DataFrame, fmt: str, out: Path | None, title: str = "") -> None:
         else:
             Console(width=width).print(table)
         return
+    _write_text(text, out)
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    """Write ``text`` to the file ``out`` (UTF-8) or, when ``out`` is ``None``, to stdout."""
     if out is not None:
         Path(out).write_text(text, encoding="utf-8")
     else:
@@ -143,18 +149,11 @@ def overview_cmd(
     """Migrants hosted, emigrants, intraregional shares and remittances received, per year."""
     from labourlink.trends.stocks import overview
 
-    con = _connect(store)
-    try:
+    with closing(_connect(store)) as con:
         years = [year] if year is not None else _stock_years(con, source, start, end)
         df = overview(_group_arg(group), years, source=source, con=con)
-    finally:
-        con.close()
     if year is not None and fmt == "json":
-        text = json.dumps(_records(df)[0], ensure_ascii=False, indent=1) + "\n"
-        if out is not None:
-            Path(out).write_text(text, encoding="utf-8")
-        else:
-            typer.echo(text, nl=False)
+        _write_text(json.dumps(_records(df)[0], ensure_ascii=False, indent=1) + "\n", out)
         return
     emit(df, fmt, out, title=f"Migration overview: {group}")
 
@@ -179,14 +178,11 @@ def corridors_cmd(
     """Largest origin -> destination migrant corridors, with absolute and annual growth."""
     from labourlink.trends.stocks import top_corridors
 
-    con = _connect(store)
-    try:
+    with closing(_connect(store)) as con:
         if end is None:
             end = _stock_years(con, source, None, None)[-1]
         df = top_corridors(n, end, None if world else _group_arg(group), side,
                            start_year=start, source=source, con=con)
-    finally:
-        con.close()
     emit(df, fmt, out, title=f"Top {n} corridors {end}: {'world' if world else group} ({side})")
 
 
@@ -213,16 +209,13 @@ def remittances_cmd(
     from labourlink.trends._common import years_between
     from labourlink.trends.remittances import remittance_dependence, remittance_years, remittances
 
-    con = _connect(store)
-    try:
+    with closing(_connect(store)) as con:
         if top is not None:
             df = remittance_dependence(top, end, None if world else _group_arg(group),
                                        source=series, con=con)
         else:
             years = years_between(remittance_years(con, series), start, end, "--from/--to")
             df = remittances(_group_arg(group), years, by=by, source=series, con=con)
-    finally:
-        con.close()
     where = "world" if (top is not None and world) else group
     emit(df, fmt, out, title=f"Remittances: {where}")
 
@@ -240,11 +233,8 @@ def country_cmd(
     """A country's immigrants, emigrants, rates, female shares and remittances per stock year."""
     from labourlink.trends.stocks import country_profile
 
-    con = _connect(store)
-    try:
+    with closing(_connect(store)) as con:
         df = country_profile(iso3, _stock_years(con, source, start, end), source=source, con=con)
-    finally:
-        con.close()
     emit(df, fmt, out, title=f"Country profile: {iso3.upper()}")
 
 

@@ -33,10 +33,14 @@ from labourlink.trends._common import (
     Aggregation,
     GroupLike,
     RemittanceSide,
+    add_names_and_rank,
+    check_count,
     check_option,
     check_stock_source,
     country_names,
     get_connection,
+    indicator_rows,
+    member_condition,
     normalise_years,
     resolve_group,
 )
@@ -90,16 +94,19 @@ def remittance_years(con: duckdb.DuckDBPyConnection, source: str = REM_SOURCE) -
     return [int(r[0]) for r in rows]
 
 
+def _available_years(con: duckdb.DuckDBPyConnection, source: str) -> list[int]:
+    """:func:`remittance_years`; an error naming ``source`` when the store has none."""
+    available = remittance_years(con, source)
+    if not available:
+        raise InvalidArgumentError("source", source, "an indicator source with remittance series "
+                                   "in the store (run `labourlink data build`)")
+    return available
+
+
 def _gdp(con: duckdb.DuckDBPyConnection, members: list[str] | None, years: list[int]) -> pd.DataFrame:
-    sql = ("SELECT iso3, year, value AS gdp_usd FROM indicator WHERE code = ? AND source = ? "
-           "AND list_contains(?, year) AND value IS NOT NULL")
-    params: list[object] = [GDP_CODE, POPULATION_SOURCE, years]
-    if members is not None:
-        sql += " AND list_contains(?, iso3)"
-        params.append(members)
-    df = con.execute(sql, params).df()
-    df["year"] = df["year"].astype("int64")
-    return df
+    """iso3, year, gdp_usd (``NY.GDP.MKTP.CD``, current US$) for ``members`` (None: all)."""
+    gdp = indicator_rows(con, POPULATION_SOURCE, [GDP_CODE], years, members)
+    return gdp[["iso3", "year", "value"]].rename(columns={"value": "gdp_usd"})
 
 
 def _panel(con: duckdb.DuckDBPyConnection, source: str, members: list[str] | None,
@@ -107,13 +114,7 @@ def _panel(con: duckdb.DuckDBPyConnection, source: str, members: list[str] | Non
     """iso3, year, received_usd, paid_usd, received_pct_gdp for ``members`` (None: all)."""
     spec = _series(source)
     codes = [c for c in (spec.received, spec.paid, spec.pct_gdp) if c]
-    sql = ("SELECT iso3, year, code, value FROM indicator WHERE source = ? "
-           "AND list_contains(?, code) AND list_contains(?, year) AND value IS NOT NULL")
-    params: list[object] = [source, codes, years]
-    if members is not None:
-        sql += " AND list_contains(?, iso3)"
-        params.append(members)
-    ind = con.execute(sql, params).df()
+    ind = indicator_rows(con, source, codes, years, members)
     wide = ind.pivot_table(index=["iso3", "year"], columns="code", values="value",
                            aggfunc="first").reset_index()
     wide.columns.name = None
@@ -193,10 +194,7 @@ def remittances(
     con = get_connection(con)
     check_option("by", by, Aggregation)
     grp = resolve_group(con, group_or_iso3)
-    available = remittance_years(con, source)
-    if not available:
-        raise InvalidArgumentError("source", source, "an indicator source with remittance series "
-                                   "in the store (run `labourlink data build`)")
+    available = _available_years(con, source)
     if years is None:
         yrs = available
     elif strict_years:
@@ -299,8 +297,7 @@ def remittance_corridors(
     """
     con = get_connection(con)
     check_option("side", side, RemittanceSide)
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        raise InvalidArgumentError("n", n, "an integer >= 1 or None")
+    check_count("n", n, allow_none=True)
     allowed = [int(r[0]) for r in con.execute(
         "SELECT DISTINCT year FROM remittance_bilateral WHERE source = ? ORDER BY 1", [source]
     ).fetchall()]
@@ -313,12 +310,7 @@ def remittance_corridors(
     if group is not None:
         grp = resolve_group(con, group)
         params["m"] = list(grp.members)
-        where += " AND " + {
-            "receiving": "list_contains($m, receiving)",
-            "sending": "list_contains($m, sending)",
-            "either": "(list_contains($m, receiving) OR list_contains($m, sending))",
-            "within": "(list_contains($m, receiving) AND list_contains($m, sending))",
-        }[side]
+        where += " AND " + member_condition(side, "receiving", "sending")
     limit = ""
     if n is not None:
         limit = "LIMIT $n"
@@ -332,11 +324,7 @@ def remittance_corridors(
         """,
         params,
     ).df()
-    names = country_names(con)
-    df["sending_name"] = df["sending"].map(names)
-    df["receiving_name"] = df["receiving"].map(names)
-    df["year"] = yr
-    df["rank"] = np.arange(1, len(df) + 1)
+    add_names_and_rank(df, con, ("sending", "receiving"), yr)
     df["remittances_usd_million"] = df["remittances_usd_million"].astype("float64")
     return df[["rank", "sending", "sending_name", "receiving", "receiving_name", "year",
                "remittances_usd_million"]]
@@ -375,16 +363,12 @@ def remittance_dependence(
         (World Bank aggregates are excluded).
     """
     con = get_connection(con)
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise InvalidArgumentError("top", top, "an integer >= 1")
+    check_count("top", top)
     countries = [r[0] for r in con.execute("SELECT iso3 FROM country").fetchall()]
     members = countries
     if group is not None:
         members = sorted(set(resolve_group(con, group).members) & set(countries))
-    available = remittance_years(con, source)
-    if not available:
-        raise InvalidArgumentError("source", source, "an indicator source with remittance series "
-                                   "in the store (run `labourlink data build`)")
+    available = _available_years(con, source)
     panel = _panel(con, source, members, available).dropna(subset=["received_pct_gdp"])
     allowed = sorted(int(y) for y in panel["year"].unique())
     if not allowed:

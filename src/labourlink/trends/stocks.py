@@ -29,15 +29,20 @@ from labourlink.trends._common import (
     REM_RECEIVED_CODE,
     REM_SOURCE,
     UNKNOWN_ORIGIN,
+    Aggregation,
     By,
     CorridorSide,
     Group,
     GroupLike,
     Side,
+    add_names_and_rank,
+    check_count,
     check_option,
     check_stock_source,
     country_names,
     get_connection,
+    indicator_rows,
+    member_condition,
     normalise_years,
     resolve_group,
     subregion_map,
@@ -62,6 +67,18 @@ def _check_sex(con: duckdb.DuckDBPyConnection, source: str, sexes: Iterable[str]
             raise InvalidArgumentError(
                 "sex", s, f"{avail} (source {source!r} does not publish {s!r} stocks)"
             )
+
+
+def _group_years(
+    con: duckdb.DuckDBPyConnection,
+    group: GroupLike | None,
+    years: int | Iterable[int] | None,
+    source: str,
+) -> tuple[Group, list[int]]:
+    """Check the stock ``source`` and ``years`` (integer years of the revision), then resolve
+    ``group``; in that order, so the first bad argument is the one reported."""
+    yrs = normalise_years(years, check_stock_source(con, source))
+    return resolve_group(con, group), yrs
 
 
 def _country_stocks(
@@ -130,9 +147,7 @@ def migrant_stock(
     con = get_connection(con)
     check_option("side", side, Side)
     check_option("by", by, By)
-    allowed = check_stock_source(con, source)
-    yrs = normalise_years(years, allowed)
-    grp = resolve_group(con, group)
+    grp, yrs = _group_years(con, group, years, source)
     sexes = list(SEXES) if by == "sex" else [sex]
     if by == "sex":
         sexes = [s for s in SEXES if s in _sexes_available(con, source)]
@@ -280,8 +295,7 @@ def top_corridors(
         origin then destination code.
     """
     con = get_connection(con)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InvalidArgumentError("n", n, "an integer >= 1")
+    check_count("n", n)
     check_option("side", side, CorridorSide)
     allowed = check_stock_source(con, source)
     (yr,) = normalise_years([year], allowed, name="year")
@@ -293,13 +307,7 @@ def top_corridors(
     if group is not None:
         grp = resolve_group(con, group)
         params["m"] = list(grp.members)
-        cond = {
-            "destination": "list_contains($m, destination)",
-            "origin": "list_contains($m, origin)",
-            "either": "(list_contains($m, destination) OR list_contains($m, origin))",
-            "within": "(list_contains($m, destination) AND list_contains($m, origin))",
-        }[side]
-        where.append(cond)
+        where.append(member_condition(side, "destination", "origin"))
     base = " AND ".join(where)
     params["y"] = yr
     params["n"] = n
@@ -339,11 +347,7 @@ def top_corridors(
         top["persons_start"] = np.nan
         top["change_persons"] = np.nan
         top["annual_growth_pct"] = np.nan
-    names = country_names(con)
-    top["origin_name"] = top["origin"].map(names)
-    top["destination_name"] = top["destination"].map(names)
-    top["year"] = yr
-    top["rank"] = np.arange(1, len(top) + 1)
+    add_names_and_rank(top, con, ("origin", "destination"), yr)
     cols = ["rank", "origin", "origin_name", "destination", "destination_name", "year", "persons",
             "start_year", "persons_start", "change_persons", "annual_growth_pct"]
     return top[cols].reset_index(drop=True)
@@ -352,15 +356,9 @@ def top_corridors(
 def _population(
     con: duckdb.DuckDBPyConnection, members: list[str], years: list[int], source: str
 ) -> pd.DataFrame:
-    df = con.execute(
-        """
-        SELECT iso3, year, value AS population_persons FROM indicator
-        WHERE code = ? AND source = ? AND list_contains(?, iso3) AND list_contains(?, year)
-        """,
-        [POPULATION_CODE, source, members, years],
-    ).df()
-    df["year"] = df["year"].astype("int64")
-    return df
+    """iso3, year, population_persons (``SP.POP.TOTL``, persons) for ``members``."""
+    pop = indicator_rows(con, source, [POPULATION_CODE], years, members, non_null=False)
+    return pop[["iso3", "year", "value"]].rename(columns={"value": "population_persons"})
 
 
 def _rate(
@@ -375,11 +373,8 @@ def _rate(
     con: duckdb.DuckDBPyConnection | None,
 ) -> pd.DataFrame:
     con = get_connection(con)
-    if by not in ("country", "group"):
-        raise InvalidArgumentError("by", by, ("country", "group"))
-    allowed = check_stock_source(con, source)
-    yrs = normalise_years(years, allowed)
-    grp = resolve_group(con, group)
+    check_option("by", by, Aggregation)
+    grp, yrs = _group_years(con, group, years, source)
     stocks = _country_stocks(con, grp, yrs, side, ["total"], source).drop(columns="sex")
     stocks = stocks.rename(columns={"persons": label})
     pop = _population(con, list(grp.members), yrs, population_source)
@@ -481,11 +476,8 @@ def female_share(
     """
     con = get_connection(con)
     check_option("side", side, Side)
-    if by not in ("country", "group"):
-        raise InvalidArgumentError("by", by, ("country", "group"))
-    allowed = check_stock_source(con, source)
-    yrs = normalise_years(years, allowed)
-    grp = resolve_group(con, group)
+    check_option("by", by, Aggregation)
+    grp, yrs = _group_years(con, group, years, source)
     _check_sex(con, source, ["total", "female"])
     per = _country_stocks(con, grp, yrs, side, ["total", "female"], source)
     wide = per.pivot_table(index=["iso3", "year"], columns="sex", values="persons",
@@ -535,9 +527,7 @@ def overview(
         no member reports that year).
     """
     con = get_connection(con)
-    allowed = check_stock_source(con, source)
-    yrs = normalise_years(years, allowed)
-    grp = resolve_group(con, group)
+    grp, yrs = _group_years(con, group, years, source)
     rows = []
     for y in yrs:
         shares = intraregional_share(list(grp.members), y, source=source, con=con)

@@ -29,6 +29,7 @@ system-deps:
 
 demo: install
 	$(BIN)/labourlink data build
+	$(BIN)/labourlink data status
 	$(BIN)/labourlink brief --out $(OUT)
 
 test: install

@@ -1,4 +1,4 @@
-"""Fixtures for the report tests: the real store when it builds (else a clear skip)."""
+"""Fixtures for the report tests: the real store."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def real_store(request: pytest.FixtureRequest) -> Path:
-    """The real store built by tests/conftest.py's ``store``; skipped while it cannot be built."""
-    try:
-        return request.getfixturevalue("store")
-    except Exception as exc:  # noqa: BLE001 - loaders still being written by other helpers
-        pytest.skip(f"real store not available yet: {type(exc).__name__}: {exc}")
+def real_store(store: Path) -> Path:
+    """The real store built by tests/conftest.py's ``store``."""
+    return store

@@ -33,9 +33,6 @@ def client(toy_store: Path) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def real_store(request: pytest.FixtureRequest) -> Path:
-    """The real store built by tests/conftest.py's ``store``; skipped while it cannot be built."""
-    try:
-        return request.getfixturevalue("store")
-    except Exception as exc:  # noqa: BLE001 - loaders still being written by other helpers
-        pytest.skip(f"real store not available yet: {type(exc).__name__}: {exc}")
+def real_store(store: Path) -> Path:
+    """The real store built by tests/conftest.py's ``store``."""
+    return store

@@ -341,7 +341,7 @@ def _fixef_gauss_seidel(d: np.ndarray, codes: np.ndarray, n_groups: np.ndarray,
     for i in range(n):
         scale = max(scale, abs(d[i]))
     scale = max(scale, 1.0)
-    for it in range(maxiter):
+    for _it in range(maxiter):
         maxdelta = 0.0
         for q in range(q_n):
             c = codes[q]

@@ -234,7 +234,7 @@ class PPMLResult:
         eta = np.where(np.isfinite(X[:, cols]).all(axis=1), eta, np.nan)
         if r.fe is not None:
             fx = self.fixef()
-            for (name, series), fe_cols in zip(fx.items(), parsed.fixef, strict=True):
+            for series, fe_cols in zip(fx.values(), parsed.fixef, strict=True):
                 if len(fe_cols) == 1:
                     keys = newdata[fe_cols[0]]
                 else:

@@ -163,6 +163,8 @@ def test_input_validation(make_synthetic) -> None:
         build_problem(bad)
 
 
+@pytest.mark.slow
+@pytest.mark.reference
 def test_gravity_engine_agrees_with_dense(c2_data: pd.DataFrame, c2_coef: dict[str, float]) -> None:
     est = estimate_costs(c2_data, C2_COVARIATES, engine="gravity")
     assert est.engine == "labourlink.gravity.ppml"

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rawcopy import copy_raw
+from undesa_published import D1, YEARS_2020
 
 from labourlink.countries import SPECIAL_CODES
 from labourlink.errors import SourceError
@@ -18,17 +19,6 @@ from labourlink.sources import undesa_ims2020 as mod
 from labourlink.sources import undesa_totals
 from labourlink.sources.base import sha256_file
 from labourlink.store.schema import TABLES
-
-# PUBLISHED_RESULTS.md D1: official world totals (2020 "by destination" workbook, row WORLD).
-D1 = {
-    "total": [152_986_157, 161_289_976, 173_230_585, 191_446_828, 220_983_187, 247_958_644,
-              280_598_105],
-    "male": [77_563_467, 81_581_501, 87_719_833, 97_663_081, 113_940_881, 128_238_058,
-             145_655_844],
-    "female": [75_422_690, 79_708_475, 85_510_752, 93_783_747, 107_042_306, 119_720_586,
-               134_942_261],
-}
-YEARS = [1990, 1995, 2000, 2005, 2010, 2015, 2020]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +51,7 @@ def test_row_counts(frame: pd.DataFrame) -> None:
     assert (frame["sex"] == "total").sum() == n_pairs
     assert len(frame) == 150_570 + n_pairs
     assert frame["destination"].nunique() == 232 and frame["origin"].nunique() == 233
-    assert sorted(frame["year"].unique()) == YEARS
+    assert sorted(frame["year"].unique()) == YEARS_2020
 
 
 def test_keys_unique_and_non_negative(frame: pd.DataFrame) -> None:
@@ -78,7 +68,7 @@ def test_special_codes_kept(frame: pd.DataFrame) -> None:
 def test_world_totals_equal_published_d1(frame: pd.DataFrame) -> None:
     world = frame.groupby(["sex", "year"])["persons"].sum()
     for sex, values in D1.items():
-        assert [int(world[(sex, y)]) for y in YEARS] == values, sex
+        assert [int(world[(sex, y)]) for y in YEARS_2020] == values, sex
 
 
 def test_total_is_male_plus_female(frame: pd.DataFrame) -> None:

@@ -12,23 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rawcopy import copy_raw
+from undesa_published import D1, YEARS_2020
 
 from labourlink.errors import SourceError
 from labourlink.sources import undesa_totals as mod
 from labourlink.sources.base import sha256_file
 from labourlink.store.schema import TABLES
 
-YEARS_2020 = [1990, 1995, 2000, 2005, 2010, 2015, 2020]
 YEARS_2019 = [1990, 1995, 2000, 2005, 2010, 2015, 2019]
-# PUBLISHED_RESULTS.md D1 (2020 workbook, WORLD) and D2 (2019 workbook, WORLD).
-D1 = {
-    "total": [152_986_157, 161_289_976, 173_230_585, 191_446_828, 220_983_187, 247_958_644,
-              280_598_105],
-    "male": [77_563_467, 81_581_501, 87_719_833, 97_663_081, 113_940_881, 128_238_058,
-             145_655_844],
-    "female": [75_422_690, 79_708_475, 85_510_752, 93_783_747, 107_042_306, 119_720_586,
-               134_942_261],
-}
+# PUBLISHED_RESULTS.md D1 (2020 workbook, WORLD; in undesa_published) and D2 (2019 workbook,
+# WORLD).
 D2_TOTAL = [153_011_473, 161_316_895, 173_588_441, 191_615_574, 220_781_909, 248_861_296,
             271_642_105]
 

@@ -57,7 +57,7 @@ def test_destination_totals_equal_official_workbook(con, iso3: str, year: int) -
         "SELECT sum(persons) FROM migrant_stock WHERE source='undesa_ims2020' AND sex='total' "
         "AND destination=? AND year=?", [iso3, year]).fetchone()[0]
     official = con.execute(
-        "SELECT persons FROM migrant_stock_total WHERE source='undesa_ims2020_totals' AND "
+        "SELECT persons FROM migrant_stock_total WHERE source='undesa_totals_2020' AND "
         "side='destination' AND sex='total' AND iso3=? AND year=?", [iso3, year]).fetchone()[0]
     assert bilateral == official
 

@@ -61,8 +61,9 @@ def parse_vcov(vcov: str | dict[str, str]) -> VcovSpec:
 
 def _fully_nested(fe_codes: np.ndarray, cl: np.ndarray) -> bool:
     """True if every level of ``fe_codes`` lies within one cluster of ``cl``."""
-    df = pd.DataFrame({"f": fe_codes, "c": cl})
-    return bool((df.groupby("f", sort=False)["c"].nunique() == 1).all())
+    first = np.full(int(fe_codes.max()) + 1, -1, dtype=np.int64)
+    first[fe_codes[::-1]] = cl[::-1]  # last write wins: the cluster of each level's first row
+    return bool(np.array_equal(first[fe_codes], cl))
 
 
 def _meat(scores: np.ndarray, cl: np.ndarray) -> np.ndarray:

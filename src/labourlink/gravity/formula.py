@@ -188,7 +188,7 @@ def _numeric(s: pd.Series, col: str, formula: str, role: str) -> np.ndarray:
 class Design:
     """Numeric arrays for one model, rows aligned with the input data.
 
-    ``y`` (n,), ``X`` (n, k) float64 (C order), ``fe_codes`` (n_fe, n) int64 with -1 for a
+    ``y`` (n,), ``X`` (n, k) float64 (C order), ``fe_codes`` (n_fe, n) int32 with -1 for a
     missing level, ``fe_levels`` the labels of each code, ``valid`` rows without missing or
     non-finite values.
     """
@@ -211,6 +211,11 @@ class FELevels:
     name: str
     uniques: tuple[pd.Index, ...]
     combo: np.ndarray | None
+
+    @property
+    def n_levels(self) -> int:
+        """Number of levels."""
+        return len(self.uniques[0]) if self.combo is None else int(self.combo.shape[0])
 
     def labels(self, used: np.ndarray | None = None) -> pd.Index:
         """Labels of the level codes ``used`` (all levels if None); ``a^b`` strings if combined."""
@@ -305,7 +310,9 @@ def build_design(data: pd.DataFrame, parsed: ParsedFormula) -> Design:
         c, lab = factorize_fe(data, fe, f)
         codes_list.append(c)
         levels.append(lab)
-    fe_codes = np.vstack(codes_list) if codes_list else np.empty((0, n), dtype=np.int64)
+    code_type = np.int32 if all(lv.n_levels < 2**31 - 1 for lv in levels) else np.int64
+    fe_codes = (np.vstack([c.astype(code_type) for c in codes_list]) if codes_list
+                else np.empty((0, n), dtype=code_type))
     valid = np.isfinite(y) & np.isfinite(X).all(axis=1) & (fe_codes >= 0).all(axis=0)
     if np.any(y[valid] < 0):
         bad = int(np.flatnonzero(valid & (y < 0))[0])

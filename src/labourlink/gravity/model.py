@@ -174,6 +174,7 @@ def _ppml(
     has_fe = codes_all.shape[0] > 0
     separated = np.zeros(n_in, dtype=bool)
     single = np.zeros(n_in, dtype=bool)
+    fe_cache: tuple[np.ndarray, FixedEffects | None] | None = None
     sample = valid.copy()
     for _ in range(100):
         # cheap checks to a fixed point, then one ReLU pass; repeat only if ReLU found rows
@@ -206,6 +207,7 @@ def _ppml(
         if "relu" not in methods or idx.size == 0 or not (y_all[idx] == 0).any():
             break
         fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
+        fe_cache = (idx, fe_s)
         s, ok = relu_separation(y_all[idx], design.X[idx], fe_s)
         if not ok:
             warnings.warn(
@@ -228,7 +230,10 @@ def _ppml(
     if not (y > 0).any():
         raise EstimationError(f"formula {formula!r}: the dependent variable is 0 on every row used")
     X = np.ascontiguousarray(design.X[idx])
-    fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
+    if fe_cache is not None and np.array_equal(fe_cache[0], idx):
+        fe = fe_cache[1]  # the sample did not change since the ReLU check
+    else:
+        fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
     w_user = w_in[idx] if w_in is not None else None
     off = off_in[idx] if off_in is not None else np.zeros(idx.size)
 

@@ -57,6 +57,9 @@ class PPMLResult:
     """
 
     __slots__ = ("_r", "_tidy", "_summary")
+    _r: FitRecord
+    _tidy: pd.DataFrame
+    _summary: str | None
 
     def __init__(self, record: FitRecord, alpha: float = 0.05) -> None:
         object.__setattr__(self, "_r", record)

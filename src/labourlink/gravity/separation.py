@@ -225,8 +225,14 @@ def relu_separation(
         else:
             Xd = Xs
         if Xd.shape[1]:
-            Ua, sa, _ = np.linalg.svd(Xd * sw[:, None], full_matrices=False)
-            Ua = Ua[:, sa > 1e-10 * sa.max()] if sa.size and sa.max() > 0 else Ua[:, :0]
+            # orthonormal basis of the weighted demeaned regressors from the k x k Gram matrix
+            # (one n x k array; no SVD copies of the tall matrix)
+            A = Xd * sw[:, None]
+            del Xd
+            ev, V = np.linalg.eigh(A.T @ A)
+            keep_dir = ev > 1e-12 * max(float(ev.max()), 1e-300)
+            Ua = A @ (V[:, keep_dir] / np.sqrt(ev[keep_dir]))
+            del A
         else:
             Ua = np.zeros((n, 0))
         state: dict[str, np.ndarray] = {}

@@ -183,11 +183,14 @@ def to_numeric_checked(
     row_offset: int = 2,
     na_values: Iterable[str] = (),
     allow_na: bool = True,
+    non_negative: bool = False,
 ) -> pd.Series:
     """Convert ``column`` to float; text that is not a number raises naming the row and field.
 
     ``row_offset`` converts the frame's positional index to the row number a user sees in the
-    file (2 for a CSV with a header line: data row 0 is file line 2).
+    file (2 for a CSV with a header line: data row 0 is file line 2). With ``non_negative``
+    (stocks, flows, persons) a negative value raises too, as in :func:`check_non_negative`.
+    The values keep the unit of the column.
     """
     if column not in df.columns:
         raise SourceError(path, f"column {column!r} missing; columns present: {list(df.columns)[:20]}",
@@ -215,6 +218,9 @@ def to_numeric_checked(
         pos = int(np.flatnonzero(out.isna().to_numpy())[0])
         raise SourceError(path, "missing value where one is required", sheet=sheet,
                           row=pos + row_offset, field=column)
+    if non_negative:
+        check_non_negative(pd.DataFrame({column: out}), column, path, sheet=sheet,
+                           row_offset=row_offset)
     return out
 
 
@@ -270,29 +276,6 @@ def resolve_column(
             "aggregate in the loader",
         )
     return values.map(mapping)
-
-
-def to_non_negative_checked(
-    df: pd.DataFrame,
-    column: str,
-    path: Path,
-    *,
-    sheet: str | None = None,
-    row_offset: int = 2,
-    na_values: Iterable[str] = (),
-    allow_na: bool = True,
-) -> pd.Series:
-    """:func:`to_numeric_checked` followed by :func:`check_non_negative` on the result.
-
-    For stocks, flows and persons: text that is not a number and negative values both raise,
-    naming the row (``row_offset`` as in :func:`to_numeric_checked`) and the field. The values
-    keep the unit of the column (the function only parses and checks).
-    """
-    vals = to_numeric_checked(df, column, path, sheet=sheet, row_offset=row_offset,
-                              na_values=na_values, allow_na=allow_na)
-    check_non_negative(pd.DataFrame({column: vals}), column, path, sheet=sheet,
-                       row_offset=row_offset)
-    return vals
 
 
 def check_columns(df: pd.DataFrame, need: Sequence[str], path: Path, *, fix: str) -> None:

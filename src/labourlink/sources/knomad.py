@@ -40,7 +40,7 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
+    to_numeric_checked,
 )
 from labourlink.sources.wdi_remittances import wide_years_to_long
 
@@ -128,8 +128,8 @@ def load_flow(data_dir: Path, flow: Flow) -> SourceTable:
     wide = pd.DataFrame({"name": names.astype(str)})
     for j, y in year_pos:
         col = str(y)
-        vals = to_non_negative_checked(pd.DataFrame({col: block.iloc[:, j]}), col, path,
-                                       sheet=flow.sheet, row_offset=offset)
+        vals = to_numeric_checked(pd.DataFrame({col: block.iloc[:, j]}), col, path,
+                                  sheet=flow.sheet, row_offset=offset, non_negative=True)
         wide[col] = vals.to_numpy()
     check_unique(wide, ["name"], path, sheet=flow.sheet, row_offset=offset)
     wide = wide[~agg]

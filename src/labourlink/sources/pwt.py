@@ -28,7 +28,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
@@ -84,7 +83,7 @@ def load(data_dir: Path) -> list[SourceTable]:
     iso = raw["isocode"].astype(str).str.strip()
     wide = pd.DataFrame({"iso": iso, "year": year.astype("int64")})
     for var in VARIABLES:
-        vals = to_non_negative_checked(raw, var, path, row_offset=1)
+        vals = to_numeric_checked(raw, var, path, row_offset=1, non_negative=True)
         wide[var] = vals
     check_unique(wide, ["iso", "year"], path, row_offset=1)
 

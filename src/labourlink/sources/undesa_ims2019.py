@@ -41,7 +41,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.store.schema import TABLES
@@ -140,7 +139,7 @@ def load(data_dir: Path) -> list[SourceTable]:
         s = wide[col]
         if not pd.api.types.is_numeric_dtype(s):
             s = s.mask(s.astype("string").str.strip().isin(MISSING_MARKERS))
-        vals = to_non_negative_checked(pd.DataFrame({col: s}), col, path)
+        vals = to_numeric_checked(pd.DataFrame({col: s}), col, path, non_negative=True)
         cols[col] = vals
     numeric = pd.concat([numeric, pd.DataFrame(cols)], axis=1)
     check_unique(numeric, ["Year", "Dest"], path)

@@ -45,7 +45,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.store.schema import TABLES
@@ -246,8 +245,8 @@ def load_workbook(data_dir: Path, wb: Workbook) -> SourceTable:
     for j, col in enumerate(value_cols):
         label = f"{SEXES[j // ny]} {wb.years[j % ny]}"
         cells = pd.DataFrame({label: data.iloc[:, col]})
-        vals = to_non_negative_checked(cells, label, path, sheet=SHEET, row_offset=offset,
-                                       na_values=("..", "\u2026"))
+        vals = to_numeric_checked(cells, label, path, sheet=SHEET, row_offset=offset,
+                                  na_values=("..", "\u2026"), non_negative=True)
         block[label] = vals.to_numpy()[keep]
 
     # A region listed under two groupings (e.g. 927 "Australia and New Zealand" as SDG region and

@@ -37,7 +37,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
 )
 from labourlink.sources.undesa_ims2020 import iso3_resolver
@@ -161,8 +160,8 @@ def load_series(data_dir: Path, series: Series) -> SourceTable:
         raise SourceError(path, "country code missing", sheet=DATA_SHEET, row=pos + offset,
                           field="Country Code")
     for c in year_cols:
-        parse = to_non_negative_checked if series.non_negative else to_numeric_checked
-        vals = parse(data, c, path, sheet=DATA_SHEET, row_offset=offset)
+        vals = to_numeric_checked(data, c, path, sheet=DATA_SHEET, row_offset=offset,
+                                  non_negative=series.non_negative)
         wide[str(c)] = vals
     check_unique(wide, ["code"], path, sheet=DATA_SHEET, row_offset=offset)
 

@@ -42,7 +42,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
     trade_frame,
 )
@@ -112,7 +111,7 @@ def load(data_dir: Path) -> list[SourceTable]:
                           fix="rebuild the aggregation as described in MANIFEST.md section 9")
     year = to_numeric_checked(raw, "year", path, allow_na=False)
     check_integer(year, path, "year")
-    value = to_non_negative_checked(raw, "imports_usd", path, allow_na=False)
+    value = to_numeric_checked(raw, "imports_usd", path, allow_na=False, non_negative=True)
 
     pcode = raw["partner_code"].str.strip()
     world = (pcode == WORLD_PARTNER_CODE).to_numpy()

@@ -40,7 +40,6 @@ from labourlink.sources.base import (
     require_file,
     resolve_column,
     sha256_file,
-    to_non_negative_checked,
     to_numeric_checked,
     trade_frame,
 )
@@ -106,11 +105,9 @@ def load(data_dir: Path) -> list[SourceTable]:
     sha = sha256_file(path)
     prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(trade), {})
 
-    values: dict[str, object] = {}
-    for c in COVARIATES:
-        vals = (to_non_negative_checked if c == "dist" else to_numeric_checked)(
-            raw, c, path, row_offset=1, allow_na=False)
-        values[c] = vals.to_numpy()
-    cov = covariate_frame(trade, values, SOURCE)
+    cov = covariate_frame(trade, {
+        c: to_numeric_checked(raw, c, path, row_offset=1, allow_na=False,
+                              non_negative=c == "dist").to_numpy()
+        for c in COVARIATES}, SOURCE)
     cov_prov = Provenance(SOURCE, EDITION, PUBLISHER, FILE, sha, len(cov), {})
     return [SourceTable("trade", trade, prov), SourceTable("trade_covariate", cov, cov_prov)]

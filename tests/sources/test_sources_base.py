@@ -15,7 +15,7 @@ from labourlink.sources.base import (
     covariate_frame,
     indicator_frame,
     label_year,
-    to_non_negative_checked,
+    to_numeric_checked,
     trade_frame,
 )
 from labourlink.store.schema import TABLES
@@ -23,14 +23,15 @@ from labourlink.store.schema import TABLES
 PATH = Path("x.csv")
 
 
-def test_to_non_negative_checked_parses_and_rejects_negatives() -> None:
-    ok = to_non_negative_checked(pd.DataFrame({"v": ["1", "..", "2,500"]}), "v", PATH,
-                                 na_values=[".."])
+def test_to_numeric_checked_non_negative_parses_and_rejects_negatives() -> None:
+    ok = to_numeric_checked(pd.DataFrame({"v": ["1", "..", "2,500"]}), "v", PATH,
+                            na_values=[".."], non_negative=True)
     assert ok.tolist()[0] == 1.0 and np.isnan(ok.iloc[1]) and ok.iloc[2] == 2500.0
     with pytest.raises(SourceError, match=r"row 3, field 'v'.*negative value .*-4\.0"):
-        to_non_negative_checked(pd.DataFrame({"v": ["1", "-4"]}), "v", PATH)
+        to_numeric_checked(pd.DataFrame({"v": ["1", "-4"]}), "v", PATH, non_negative=True)
+    assert to_numeric_checked(pd.DataFrame({"v": ["-4"]}), "v", PATH).tolist() == [-4.0]
     with pytest.raises(SourceError, match=r"row 2, field 'v'.*expected a number, found 'x'"):
-        to_non_negative_checked(pd.DataFrame({"v": ["x"]}), "v", PATH)
+        to_numeric_checked(pd.DataFrame({"v": ["x"]}), "v", PATH, non_negative=True)
 
 
 def test_check_columns_names_missing_and_present() -> None:

@@ -101,11 +101,14 @@ def wto_panel() -> pd.DataFrame | None:
     return df
 
 
-def _fit(engine: str, df: pd.DataFrame) -> tuple[float, int, bool]:
+SEPARATION = {"full": ("fe", "simplex", "relu"), "fe": ("fe",)}
+
+
+def _fit(engine: str, df: pd.DataFrame, separation: str = "full") -> tuple[float, int, bool]:
     if engine == "labourlink":
         from labourlink.gravity import ppml
 
-        r = ppml(df, FML, vcov=VCOV)
+        r = ppml(df, FML, vcov=VCOV, separation=SEPARATION[separation])
         return float(r.coef()["lmig"]), r.nobs, r.converged
     import pyfixest as pf
 
@@ -119,9 +122,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker(engine: str, case: str, repeats: int) -> dict:
+def worker(engine: str, case: str, repeats: int, separation: str = "full") -> dict:
     """Run in a subprocess: warm up, time ``repeats`` fits, report median and peak RSS."""
-    _fit(engine, synthetic_panel(20, 3, seed=1))  # compile / warm caches
+    _fit(engine, synthetic_panel(20, 3, seed=1), separation)  # compile / warm caches
     df = synthetic_panel(*SIZES[case]) if case in SIZES else wto_panel()
     assert df is not None
     rss_data = _rss_mb()
@@ -129,17 +132,17 @@ def worker(engine: str, case: str, repeats: int) -> dict:
     coef = nobs = conv = None
     for _ in range(repeats):
         t0 = time.perf_counter()
-        coef, nobs, conv = _fit(engine, df)
+        coef, nobs, conv = _fit(engine, df, separation)
         times.append(time.perf_counter() - t0)
-    return {"engine": engine, "case": case, "rows": len(df), "nobs": nobs, "coef_lmig": coef,
+    return {"engine": engine, "case": case, "separation": separation, "rows": len(df), "nobs": nobs, "coef_lmig": coef,
             "converged": conv, "times_s": times, "median_s": statistics.median(times),
             "peak_rss_mb": _rss_mb(), "rss_after_data_mb": rss_data}
 
 
-def run_case(engine: str, case: str, repeats: int) -> dict:
+def run_case(engine: str, case: str, repeats: int, separation: str = "full") -> dict:
     """Run :func:`worker` in a fresh Python process and parse its JSON line."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, case,
-           "--repeats", str(repeats)]
+           "--repeats", str(repeats), "--separation", separation]
     env = dict(os.environ)
     env.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[1] / "src"))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -155,29 +158,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timed fits per case (default 3)")
     ap.add_argument("--all-pyfixest", action="store_true",
                     help="also run pyfixest on the 10M panel (needs >3 GB)")
+    ap.add_argument("--separation", choices=sorted(SEPARATION), default="full",
+                    help="labourlink separation checks: full (fe, simplex, relu; default) or fe "
+                         "(like pyfixest)")
+    ap.add_argument("--sizes", nargs="+", choices=list(SIZES), help="panels to run (default all)")
+    ap.add_argument("--engines", nargs="+", choices=["labourlink", "pyfixest"],
+                    default=["labourlink", "pyfixest"], help="engines to run (default both)")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "CASE"), help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help="write all results to this JSON file")
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], args.repeats)))
+        print(json.dumps(worker(args.worker[0], args.worker[1], args.repeats, args.separation)))
         return 0
-    cases = ["447k"] if args.quick else list(SIZES)
-    if not args.quick:
+    cases = ["447k"] if args.quick else list(args.sizes or SIZES)
+    if not args.quick and not args.sizes:
         if wto_panel() is None:
             print("WTO panel: skipped (no store at labourlink.config.store_path() or no rows "
                   "with source='wto_hs_m_0010'; run `labourlink data build`)")
         else:
             cases.append("wto")
     print(f"PPML-HDFE benchmark: {FML}, vcov={VCOV}, median of {args.repeats} warm runs; "
-          f"{os.cpu_count()} cores")
+          f"labourlink separation={SEPARATION[args.separation]}; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}")
     results = []
     for case in cases:
         row = {}
-        for engine in ("labourlink", "pyfixest"):
+        for engine in args.engines:
             if engine == "pyfixest" and case in PYFIXEST_SKIP and not args.all_pyfixest:
                 print(f"  {case:>5} pyfixest   skipped (use --all-pyfixest)")
                 continue
-            r = run_case(engine, case, args.repeats)
+            r = run_case(engine, case, args.repeats, args.separation)
             results.append(r)
             row[engine] = r
             if "error" in r:

@@ -117,3 +117,28 @@ def test_argument_errors(data: pd.DataFrame) -> None:
         ppml(data, "trade ~ lmg | exp")
     with pytest.raises(EstimationError, match="0 on every row"):
         ppml(data.assign(trade=0.0), "trade ~ lmig")
+
+
+def test_fixef_k_none_drops_fixed_effects_from_small_sample_k() -> None:
+    """``fixef_k="none"`` (Stata/capybara convention) rescales the clustered vcov by
+    (N - k - K_fe) / (N - k) relative to fixest's ``"nested"`` and leaves estimates unchanged."""
+    import numpy as np
+    import pandas as pd
+
+    from labourlink.gravity import ppml
+
+    rng = np.random.default_rng(3)
+    n_c, n_t = 12, 4
+    rows = [(e, i, t) for e in range(n_c) for i in range(n_c) if e != i for t in range(n_t)]
+    df = pd.DataFrame(rows, columns=["exp", "imp", "year"])
+    df["x"] = rng.normal(size=len(df))
+    df["pair"] = df["exp"] * 100 + df["imp"]
+    df["y"] = rng.poisson(np.exp(1.0 + 0.3 * df["x"] + 0.1 * df["exp"] - 0.05 * df["imp"]))
+    f = "y ~ x | exp^year + imp^year"
+    nested = ppml(df, f, vcov={"CRV1": "pair"})
+    none = ppml(df, f, vcov={"CRV1": "pair"}, fixef_k="none")
+    assert none.coef()["x"] == nested.coef()["x"]
+    n, k = nested.nobs, 1
+    k_fe = 2 * n_c * n_t - 1  # exp^year and imp^year levels, minus one redundant
+    ratio = (n - k - k_fe) / (n - k)
+    assert none.se()["x"] ** 2 == pytest.approx(nested.se()["x"] ** 2 * ratio, rel=1e-10)

@@ -23,6 +23,7 @@ import pandas as pd
 from labourlink.errors import EstimationError
 
 VcovKind = Literal["iid", "hetero", "CRV1"]
+FixefK = Literal["nested", "none"]
 VCOV_CHOICES = ('"iid"', '"hetero"', '{"CRV1": "col"}', '{"CRV1": "col1+col2"}')
 
 
@@ -85,6 +86,7 @@ def compute_vcov(
     fe_names: tuple[str, ...],
     n_groups: np.ndarray,
     cluster_codes: list[np.ndarray],
+    fixef_k: FixefK = "nested",
 ) -> tuple[np.ndarray, int]:
     """Variance matrix of the coefficients (log points squared) and the ``df_k`` used.
 
@@ -105,6 +107,11 @@ def compute_vcov(
         Levels of each fixed effect in the estimation sample.
     cluster_codes : list of ndarray
         Integer codes (0..G-1) of each cluster variable on the estimation sample.
+    fixef_k : {"nested", "none"}
+        Fixed-effect levels counted in the small-sample ``df_k`` (fixest ``ssc(fixef.K=)``):
+        ``"nested"`` (default, fixest/pyfixest) counts those not nested in a cluster; ``"none"``
+        counts none (``df_k`` = number of regressors), the convention of Stata ``ppml`` and of
+        the R ``capybara`` replication of Yotov et al. (2016).
     """
     N, k = Xd.shape
     sw = np.sqrt(w)
@@ -116,7 +123,11 @@ def compute_vcov(
             "the weighted cross-product of the demeaned regressors is singular; "
             "check for regressors collinear with the fixed effects"
         ) from exc
-    n_fe = len(fe_names)
+    if fixef_k not in ("nested", "none"):
+        from labourlink.errors import InvalidArgumentError
+
+        raise InvalidArgumentError("fixef_k", fixef_k, ("nested", "none"))
+    n_fe = len(fe_names) if fixef_k == "nested" else 0
     k_fe = int(n_groups.sum()) if n_fe else 0
     k_fe_adj = k_fe - (n_fe - 1) if n_fe > 1 else k_fe
     df_k = k + k_fe_adj

@@ -105,7 +105,8 @@ def _update(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarray,
             z: np.ndarray, w: np.ndarray, zshift: np.ndarray, z_prev: np.ndarray) -> None:
     """One fused pass: mu = exp(eta); z = eta - off + y/mu - 1; w = uw*mu; zshift = z - z_prev."""
     for i in range(y.shape[0]):
-        mu = np.exp(eta[i])
+        # exp underflows to 0 below eta ~ -745; keep mu positive so y/mu stays finite
+        mu = max(np.exp(eta[i]), 1e-300)
         zi = eta[i] - off[i] + y[i] / mu - 1.0
         zshift[i] = zi - z_prev[i]
         z[i] = zi

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import gammaln
 
 from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
-from labourlink.gravity.covariance import compute_vcov, parse_vcov
+from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
 from labourlink.gravity.formula import FELevels, build_design, parse_formula
 from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
@@ -79,6 +79,7 @@ def ppml(
     fixef_tol: float = 1e-8,
     fixef_maxiter: int = 10_000,
     collin_tol: float = 1e-9,
+    fixef_k: FixefK = "nested",
 ) -> PPMLResult:
     """Poisson pseudo-maximum likelihood with high-dimensional fixed effects.
 
@@ -109,6 +110,10 @@ def ppml(
         Final tolerance and iteration cap of the fixed-effect demeaning.
     collin_tol : float
         Tolerance of the collinearity check (regressors dropped are listed in ``collinear``).
+    fixef_k : {"nested", "none"}
+        Fixed-effect levels counted in the small-sample correction (fixest ``ssc(fixef.K=)``):
+        ``"nested"`` as fixest/pyfixest (default) or ``"none"`` as Stata ``ppml`` and the R
+        replication of Yotov et al. (2016).
 
     Returns
     -------
@@ -123,7 +128,7 @@ def ppml(
     """
     with _single_threaded_blas():
         return _ppml(data, formula, vcov, weights, offset, drop_singletons, tol, max_iter,
-                     separation, fixef_tol, fixef_maxiter, collin_tol)
+                     separation, fixef_tol, fixef_maxiter, collin_tol, fixef_k)
 
 
 def _ppml(
@@ -139,6 +144,7 @@ def _ppml(
     fixef_tol: float,
     fixef_maxiter: int,
     collin_tol: float,
+    fixef_k: FixefK = "nested",
 ) -> PPMLResult:
     parsed = parse_formula(formula)
     spec = parse_vcov(vcov)
@@ -210,13 +216,17 @@ def _ppml(
         fe_cache = (idx, fe_s)
         s, ok = relu_separation(y_all[idx], design.X[idx], fe_s)
         if not ok:
+            # Unproven candidates are kept: dropping rows that are not shown to be separated
+            # would change the estimate silently. If some are separated, IRLS will not
+            # converge and the result says so (converged=False).
             warnings.warn(
-                f"PPML {formula!r}: the ReLU separation check did not converge; "
-                f"{int(s.sum())} candidate separated rows are dropped (see `separated`). "
-                "Check the result or pass separation=('fe', 'simplex') to skip ReLU",
+                f"PPML {formula!r}: the ReLU separation check did not converge; its "
+                f"{int(s.sum())} unproven candidate rows are kept. Check `converged`, or pass "
+                "separation=('fe', 'simplex') to skip the ReLU check",
                 ConvergenceWarning,
                 stacklevel=3,
             )
+            break
         if not s.any():
             break
         separated[idx[s]] = True
@@ -262,7 +272,7 @@ def _ppml(
         fe_codes=fe.codes if fe is not None else np.empty((0, idx.size), dtype=np.int32),
         fe_names=parsed.fixef_names,
         n_groups=fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64),
-        cluster_codes=cl_codes,
+        cluster_codes=cl_codes, fixef_k=fixef_k,
     )
     uw = w_user if w_user is not None else np.ones(idx.size)
     loglik = float(np.sum(uw * (y * np.log(np.where(y > 0, out.mu, 1.0)) - out.mu - gammaln(y + 1))))

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from labourlink.errors import EstimationError, InvalidArgumentError
+from labourlink.gravity.covariance import FixefK
 from labourlink.gravity.formula import build_design, parse_formula
 from labourlink.gravity.panel import PANELS, build_panel, migration_panel
 
@@ -143,7 +144,8 @@ class OLSResult:
         return self.summary()
 
 
-def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero") -> OLSResult:
+def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero", *,
+        fixef_k: FixefK = "nested") -> OLSResult:
     """Ordinary least squares (``numpy.linalg.lstsq``), with fixed effects absorbed by the
     engine's demeaning (:func:`labourlink.gravity.demean.demean`) when the formula has ``|``.
 
@@ -157,6 +159,8 @@ def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero")
         HC1, classical, or one-way clustered with the fixest small-sample factor
         ``G/(G-1) * (n-1)/(n-K)``, K = regressors + fixed-effect levels not nested in the
         cluster (fixest's default ``fixef.K = "nested"``). R2 is that of the full model.
+    fixef_k : {"nested", "none"}
+        ``"none"`` counts no fixed-effect level in K (Stata / the R replication of Yotov et al.).
 
     Returns
     -------
@@ -203,6 +207,8 @@ def ols(data: pd.DataFrame, formula: str, vcov: str | dict[str, str] = "hetero")
             for q in range(fe.n_fe)]
         k_fe = int(sum(int(g) for g, nest in zip(fe.n_groups, nested, strict=True) if not nest)
                    - max(sum(1 for nest in nested if not nest) - 1, 0))
+        if fixef_k == "none":
+            k_fe = 0
     if n <= k + k_fe:
         raise EstimationError(f"formula {formula!r}: {n} observations for {k + k_fe} coefficients")
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -254,6 +260,7 @@ class Preset:
     vcov: str = "cluster:pair"
     years: tuple[int, ...] | None = None
     reference: str = ""
+    fixef_k: FixefK = "nested"
 
     def __post_init__(self) -> None:
         if self.data not in DATA_CHOICES:
@@ -317,16 +324,19 @@ _LIST: tuple[Preset, ...] = (
                       "ols", "domestic == 0 and trade > 0"),
             ModelSpec("(3) OLS + FE", f"log_trade ~ {_GEO} | {_STRUCT}", "ols",
                       "domestic == 0 and trade > 0")),
-           vcov="cluster:pair_id", reference="PUBLISHED_RESULTS.md B1 (1), (3): log_dist -1.002 (0.027), -1.216 (0.038)"),
+           vcov="cluster:pair_id", fixef_k="none",
+           reference="PUBLISHED_RESULTS.md B1 (1), (3): log_dist -1.002 (0.027), -1.216 (0.038)"),
     Preset("yotov-ch1-ppml", "Yotov et al. (2016) Table 1 column (4): PPML with exporter-year and "
            "importer-year FE, international flows; clustered by pair_id", "yotov",
            (ModelSpec("(4) PPML", f"trade ~ {_GEO} | {_STRUCT}", "ppml", "domestic == 0"),),
-           vcov="cluster:pair_id", reference="PUBLISHED_RESULTS.md B1 (4): log_dist -0.841 (0.032)"),
+           vcov="cluster:pair_id", fixef_k="none",
+           reference="PUBLISHED_RESULTS.md B1 (4): log_dist -0.841 (0.032)"),
     Preset("yotov-rta-pairfe", "Yotov et al. (2016) Ch. 1 Application 3, RTA with pair FE "
            "(endogeneity): PPML, exporter-year, importer-year and pair FE, intra-national flows "
            "included; clustered by pair_id", "yotov",
            (ModelSpec("pair FE", f"trade ~ rta | {_STRUCT} + pair_id"),),
-           vcov="cluster:pair_id", reference="PUBLISHED_RESULTS.md B3: rta 0.5572 (0.1022), N 28,482"),
+           vcov="cluster:pair_id", fixef_k="none",
+           reference="PUBLISHED_RESULTS.md B3: rta 0.5572 (0.1022), N 28,482"),
     Preset("fixest-trade", "fixest walkthrough: PPML of EU15 trade (EUR) on log distance with "
            "origin, destination, product and year FE; clustered by origin", "fixest",
            (ModelSpec("fixest trade", "trade ~ log_dist_km | exp + imp + product + year"),),
@@ -410,14 +420,15 @@ def load_data(data: str, con: duckdb.DuckDBPyConnection | None = None,
     return build_panel(data, con, years=years)
 
 
-def fit_model(spec: ModelSpec, df: pd.DataFrame, vcov: str | dict[str, str]) -> Result:
+def fit_model(spec: ModelSpec, df: pd.DataFrame, vcov: str | dict[str, str],
+              fixef_k: FixefK = "nested") -> Result:
     """Fit one model spec on a panel (applying its sample restriction)."""
     sub = df.query(spec.sample).reset_index(drop=True) if spec.sample else df
     if spec.estimator == "ols":
-        return ols(sub, spec.formula, vcov=vcov)
+        return ols(sub, spec.formula, vcov=vcov, fixef_k=fixef_k)
     from labourlink.gravity import ppml
 
-    return ppml(sub, spec.formula, vcov=vcov)
+    return ppml(sub, spec.formula, vcov=vcov, fixef_k=fixef_k)
 
 
 def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
@@ -451,7 +462,7 @@ def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         df = load_data(dname, con, years or p.years)
     v = vcov or p.vcov
     varg = vcov_argument(v, dname)
-    models = {m.label: fit_model(m, df, varg) for m in p.models}
+    models = {m.label: fit_model(m, df, varg, p.fixef_k) for m in p.models}
     return PresetRun(p.name, dname, v, models, dict(df.attrs))
 
 

@@ -227,6 +227,11 @@ class PPMLResult:
             out[r.sample] = r.eta
             return np.exp(out) if type == "response" else out
         parsed = r.parsed
+        if r.offset_col is None and np.any(r.offset != 0):
+            raise EstimationError(
+                "the model was fitted with an offset array; predict(newdata) needs the offset "
+                "as a column: refit with offset='column_name'"
+            )
         tmp = newdata
         if parsed.depvar not in newdata.columns:
             tmp = newdata.assign(**{parsed.depvar: 0.0})

@@ -97,7 +97,11 @@ def estimate(
     con = connect(store)
     try:
         yrs = _parse_years(years)
-        with warnings.catch_warnings(record=True) as caught:
+        from rich.console import Console
+
+        what = f"formula {formula!r}" if formula is not None else f"preset {preset!r}"
+        with warnings.catch_warnings(record=True) as caught, Console(stderr=True).status(
+                f"estimating {what} (building the panel, then PPML-HDFE)..."):
             warnings.simplefilter("always")
             if formula is not None:
                 run = P.run_formula(formula, data or "wto", con, vcov=vcov or "cluster:pair",

@@ -63,3 +63,5 @@ def store_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# caches written by code under test (e.g. estimated scenario coefficients) stay in test-output/
+os.environ["XDG_CACHE_HOME"] = str(OUTPUT / "cache")

@@ -30,7 +30,10 @@ def _run(spec_path: Path, draws: int, seed: int, store: Path | None):  # type: i
         data = load_inputs(con, spec)
     finally:
         con.close()
-    return run_scenario(spec, data, draws=draws, seed=seed)
+    res = run_scenario(spec, data, draws=draws, seed=seed)
+    if res.trade_cost is not None and res.trade_cost.fallback:
+        typer.echo(f"warning [{spec.name}]: {res.trade_cost.note}", err=True)
+    return res
 
 
 def register(app: typer.Typer) -> None:

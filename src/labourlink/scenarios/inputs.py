@@ -23,6 +23,10 @@ Tables and codes used:
     ``NY.GDP.MKTP.CD`` (GDP, current US$), ``NY.GDP.PCAP.PP.KD`` (GDP per capita PPP, constant
     2017 international $; fallback PWT ``PWT.rgdpe / PWT.pop``), ``PWT.emp`` (persons engaged,
     million). For each country the year closest to the trade year is used (later year on ties).
+trade-cost coefficients
+    :func:`labourlink.scenarios.coefficients.store_estimate`: the migration-trade elasticity and
+    RTA coefficient estimated by the linkages models on this store (cached per store
+    fingerprint), unless the spec gives them or asks for the literature values.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError, StoreError
+from labourlink.scenarios.coefficients import StoreEstimate, needs_estimate, store_estimate
 from labourlink.scenarios.spec import Scenario
 
 __all__ = ["ScenarioData", "load_inputs"]
@@ -53,6 +58,8 @@ class ScenarioData:
     ``trade[i, j]`` flows from ``countries[i]`` to ``countries[j]`` (US$, diagonal = intra-national
     sales). ``stock[(o, d)]`` migrants born in ``o`` living in ``d``; ``remittances[(o, d)]``
     US$ per year sent from ``d`` to ``o``; ``immigrants[d]`` total immigrant stock of ``d``.
+    ``coefficients``: the linkages models' estimate of the trade-cost coefficients on this store
+    (or why there is none); None when the spec did not need it.
     """
 
     countries: tuple[str, ...]
@@ -67,6 +74,7 @@ class ScenarioData:
     immigrants: dict[str, float]
     stock_year: int | None
     notes: tuple[str, ...] = field(default=())
+    coefficients: StoreEstimate | None = None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -237,4 +245,5 @@ def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
             notes.append(f"GDP per capita PPP of {c} from PWT rgdpe/pop")
     employment = {c: val[(PWT_EMP, c)] * 1e6 for c in party_list if (PWT_EMP, c) in val}
     return ScenarioData(tuple(countries), x, year, source, gdp, gdp_pc, employment, stock,
-                        remittances, immigrants, stock_year, tuple(notes))
+                        remittances, immigrants, stock_year, tuple(notes),
+                        store_estimate(con) if needs_estimate(spec) else None)

@@ -27,8 +27,10 @@ For each sender-receiver pair ``(s, r)`` and year ``t = 1..T`` (``years_in_force
    migrants counted as low-skilled.
 8. An **access versus co-operation ledger** of what each side gives and gets.
 
-Uncertainty: Monte Carlo over the two trade-cost coefficients (independent normal draws with the
-spec's standard errors; default 500 draws), 90 % intervals from the 5th and 95th percentiles.
+Uncertainty: Monte Carlo over the two trade-cost coefficients (independent normal draws with their
+standard errors; default 500 draws), 90 % intervals from the 5th and 95th percentiles. The
+coefficients default to the linkages models' estimates on the store (see
+:mod:`labourlink.scenarios.coefficients`); the notes of the result state which were used.
 Remittances and income gains do not depend on those coefficients, so their intervals are points.
 """
 
@@ -43,9 +45,10 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError
+from labourlink.scenarios.coefficients import TradeCostCoefficients, resolve_trade_cost
 from labourlink.scenarios.ge import GEConfig, GEProblem, _solve_exact
 from labourlink.scenarios.inputs import ScenarioData
-from labourlink.scenarios.spec import LITERATURE_NOTE, Scenario
+from labourlink.scenarios.spec import Scenario
 
 __all__ = ["DEFAULT_DRAWS", "MobilityResult", "run_scenario"]
 
@@ -197,7 +200,8 @@ class MobilityResult:
     """Result of :func:`run_scenario`. ``tidy()`` is the one source of every number.
 
     ``countries()`` gives the JSON-ready per-country outputs; ``ledger()`` the access versus
-    co-operation ledger; ``stock_path()`` the migrant stock by pair and year.
+    co-operation ledger; ``stock_path()`` the migrant stock by pair and year. ``trade_cost``:
+    the trade-cost coefficients used and their origin (also in ``notes``).
     """
 
     spec: Scenario
@@ -212,6 +216,7 @@ class MobilityResult:
     region_real_gdp_pct: float
     region: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    trade_cost: TradeCostCoefficients | None = None
 
     @cached_property
     def _tidy(self) -> pd.DataFrame:
@@ -394,7 +399,8 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
     if no_trade:
         notes.append(f"no baseline trade recorded for {', '.join(no_trade)} in {data.trade_source} "
                      f"{data.year}: no trade-cost effect on these flows")
-    tc = spec.trade_cost
+    tc = resolve_trade_cost(spec, data.coefficients)
+    notes.append(tc.note)
     point_ge, warm = _ge(problem(tc.migration_elasticity, tc.rta_effect), cfg, ref, base_mr)
     remit = np.zeros(n)
     net_end = pr.path_regular[-1] + pr.path_irregular[-1]
@@ -433,10 +439,9 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
          "net_change": float(pr.path_regular[i, k] + pr.path_irregular[i, k]),
          "baseline_stock": float(pr.stock0[k])}
         for k, (s, r) in enumerate(pr.pairs) for i, t in enumerate(years)])
-    if spec.trade_cost.source == "literature default":
-        notes.append(LITERATURE_NOTE)
     notes.append(f"GE: exact full-endowment equilibrium, sigma={spec.ge.sigma:g}, reference "
                  f"importer {ref_code}; effects at the end of year {spec.years_in_force}")
     notes.append("delta_remittances_usd: change in net remittance receipts (senders +, receivers -)")
     return MobilityResult(spec, draws, countries, point, low, high, sp,
-                          _labour_market(spec, data, pr), movers, region_pct, region, tuple(notes))
+                          _labour_market(spec, data, pr), movers, region_pct, region, tuple(notes),
+                          tc)

@@ -21,8 +21,11 @@ Defaults that are not data are literature values, stated where they are defined:
   (Ottaviano & Peri 2012, JEEA 10(1), preferred estimates about 20);
 * capital share 0.33 for the short-run (capital fixed) case.
 
-Until the linkages models of this project publish estimated coefficients, these literature
-defaults are used and every output says so.
+The trade-cost coefficients default to the **estimates of this project's linkages models** on
+the store (``trade_cost.basis: estimated``; see :mod:`labourlink.scenarios.coefficients`, which
+estimates them once per store and caches them). The literature values above are used only when
+asked for (``trade_cost: literature`` or ``basis: literature``) or when the estimation fails, and
+the output then says so. Values given in ``trade_cost`` always win.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from labourlink.errors import InvalidArgumentError
 
 __all__ = [
     "INSTRUMENTS",
+    "LITERATURE",
     "GESettings",
     "LabourMarket",
     "Scenario",
@@ -50,9 +54,15 @@ Instrument = Literal["bilateral_labour_agreement", "mou", "trade_agreement_mnp",
 INSTRUMENTS: tuple[str, ...] = ("bilateral_labour_agreement", "mou", "trade_agreement_mnp",
                                 "seasonal_scheme")
 
-LITERATURE_NOTE = ("trade-cost coefficients are literature defaults (migration-trade elasticity: "
-                   "Genc et al. 2012 meta-analysis; RTA effect: Yotov et al. 2016 pair-FE PPML), "
-                   "not estimates from this project's linkages models")
+LITERATURE_NOTE = ("trade-cost coefficients are literature values (migration-trade elasticity "
+                   "0.15, SE 0.05 assumed: Genc et al. 2012 meta-analysis; RTA effect 0.557, SE "
+                   "0.102: Yotov et al. 2016 pair-FE PPML), not estimates from this project's "
+                   "linkages models")
+LITERATURE: dict[str, float] = {"migration_elasticity": 0.15, "migration_elasticity_se": 0.05,
+                                "rta_effect": 0.557, "rta_effect_se": 0.102}
+"""Literature values of the trade-cost coefficients (sources in the module docstring)."""
+TradeCostBasis = Literal["estimated", "literature"]
+TRADE_COST_BASES: tuple[str, ...] = ("estimated", "literature")
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -73,17 +83,26 @@ class _Strict(BaseModel):
 
 
 class TradeCost(_Strict):
-    """Trade-cost effect of the agreement (log points of ``t_ij^(1-sigma)``)."""
+    """Trade-cost effect of the agreement (log points of ``t_ij^(1-sigma)``).
 
-    migration_elasticity: float = Field(default=0.15, description="elasticity of bilateral trade to the "
-                                        "bilateral migrant stock (Genc et al. 2012)")
-    migration_elasticity_se: float = Field(default=0.05, ge=0.0, description="SE for draws (assumption)")
-    rta_effect: float = Field(default=0.557, description="PPML pair-FE RTA coefficient (Yotov et al. 2016)")
-    rta_effect_se: float = Field(default=0.102, ge=0.0)
+    Coefficients left out (None) come from ``basis``: ``estimated`` (default: the linkages
+    models' estimates on the store, :mod:`labourlink.scenarios.coefficients`) or ``literature``
+    (:data:`LITERATURE`). In YAML, ``trade_cost: literature`` is short for ``{basis: literature}``.
+    """
+
+    basis: TradeCostBasis = Field(default="estimated", description="where coefficients not given "
+                                  "here come from: 'estimated' (linkages models on the store) or "
+                                  "'literature' (Genc et al. 2012; Yotov et al. 2016)")
+    migration_elasticity: float | None = Field(default=None, description="elasticity of bilateral "
+                                               "trade to the bilateral migrant stock")
+    migration_elasticity_se: float | None = Field(default=None, ge=0.0, description="its SE (draws)")
+    rta_effect: float | None = Field(default=None, description="PPML RTA coefficient (log points)")
+    rta_effect_se: float | None = Field(default=None, ge=0.0)
     rta_share: Share = Field(default=0.0, description="share of the RTA effect the agreement brings to each sender-receiver "
         "pair: 0 (default) when it creates no new trade agreement, 1 when it comes with a new "
         "RTA (e.g. an EPA with a movement-of-natural-persons chapter between parties without one)")
-    source: str = Field(default="literature default", description="where the coefficients come from")
+    source: str | None = Field(default=None, description="where coefficients given here come from "
+                               "(free text, reported in the output)")
 
 
 class LabourMarket(_Strict):
@@ -149,6 +168,16 @@ class Scenario(_Strict):
     allocation: dict[str, float] | None = Field(default=None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
         "bilateral migrant stock")
     trade_cost: TradeCost = Field(default_factory=TradeCost)
+
+    @field_validator("trade_cost", mode="before")
+    @classmethod
+    def _trade_cost_shorthand(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in TRADE_COST_BASES:
+                raise ValueError(f"trade_cost {v!r} is not one of {list(TRADE_COST_BASES)} "
+                                 "(or give a mapping of coefficients)")
+            return {"basis": v}
+        return v
     labour_market: LabourMarket = Field(default_factory=LabourMarket)
     ge: GESettings = Field(default_factory=GESettings)
 
@@ -195,8 +224,9 @@ def _format_error(exc: ValidationError, origin: str) -> InvalidArgumentError:
         return InvalidArgumentError(f"{origin}: field {loc}", err.get("input"),
                                     f"no such field; allowed fields here: {allowed}")
     if err["type"] == "literal_error":
-        return InvalidArgumentError(f"{origin}: {loc}", err.get("input"), INSTRUMENTS
-                                    if loc == "instrument" else msg)
+        allowed_lit = {"instrument": INSTRUMENTS, "trade_cost.basis": TRADE_COST_BASES}
+        return InvalidArgumentError(f"{origin}: {loc}", err.get("input"),
+                                    allowed_lit.get(loc, msg))
     if err["type"] == "missing":
         return InvalidArgumentError(f"{origin}: {loc}", None, "a value (this field is required; "
                                     "see `labourlink scenario new`)")
@@ -261,11 +291,13 @@ irregular_share: 0.1             # irregular migrants / bilateral stock (assumpt
 # remittance_per_migrant_usd: 3000   # default: bilateral remittances / bilateral stock
 # wage_gap_ratio: 4.0                # default: GDP per capita PPP ratio receiver / sender
 # allocation: {NPL-KOR: 0.6, BGD-KOR: 0.4}   # default: proportional to bilateral stocks
-trade_cost:                      # literature defaults until the linkages models are estimated
-  migration_elasticity: 0.15     # Genc et al. (2012) meta-analysis
-  migration_elasticity_se: 0.05  # assumption (range of study means)
-  rta_effect: 0.557              # Yotov et al. (2016), PPML with pair fixed effects
-  rta_effect_se: 0.102
+trade_cost:                      # or `trade_cost: literature` for the literature values
+  basis: estimated               # default: log_mig and rta estimated on the store (linkages
+                                 # model `structural + mig`, cached); or: literature
+  # migration_elasticity: 0.15   # given values win (literature: Genc et al. 2012 meta-analysis)
+  # migration_elasticity_se: 0.05  # (literature: an assumption, range of study means)
+  # rta_effect: 0.557            # (literature: Yotov et al. 2016, PPML with pair fixed effects)
+  # rta_effect_se: 0.102
   rta_share: 0.0                 # 1 if the agreement also creates a new RTA between the parties
 labour_market:
   sigma_skill: 2.0               # between skill groups (Ottaviano & Peri 2012)

@@ -19,18 +19,24 @@ def example_paths() -> list[Path]:
 
 
 def _run(spec_path: Path, draws: int, seed: int, store: Path | None):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
     from labourlink.scenarios.inputs import load_inputs
     from labourlink.scenarios.mobility import run_scenario
     from labourlink.scenarios.spec import load_spec
     from labourlink.store.db import connect
 
     spec = load_spec(spec_path)
-    con = connect(store)
-    try:
-        data = load_inputs(con, spec)
-    finally:
-        con.close()
-    res = run_scenario(spec, data, draws=draws, seed=seed)
+    status = Console(stderr=True).status(f"scenario {spec.name!r}: reading inputs from the store "
+                                         "(first run on a store also estimates the coefficients)")
+    with status:
+        con = connect(store)
+        try:
+            data = load_inputs(con, spec)
+        finally:
+            con.close()
+        status.update(f"scenario {spec.name!r}: general equilibrium and {draws} Monte Carlo draws")
+        res = run_scenario(spec, data, draws=draws, seed=seed)
     if res.trade_cost is not None and res.trade_cost.fallback:
         typer.echo(f"warning [{spec.name}]: {res.trade_cost.note}", err=True)
     return res

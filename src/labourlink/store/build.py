@@ -24,7 +24,7 @@ import pandas as pd
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from labourlink import __version__, config
-from labourlink.errors import LabourlinkError, SourceError, StoreError
+from labourlink.errors import SourceError, StoreError
 from labourlink.sources import loader_modules
 from labourlink.sources.base import SourceTable, sha256_file
 from labourlink.store.schema import CODE_COLUMNS, TABLES, create_statements
@@ -141,9 +141,6 @@ def _check_codes(con: duckdb.DuckDBPyConnection) -> None:
                     f"SELECT DISTINCT t.{col}, t.source FROM {table} t "
                     f"WHERE t.{col} IS NOT NULL AND t.{col} NOT IN (SELECT iso3 FROM country) "
                     f"AND t.{col} NOT IN (SELECT code FROM _special) LIMIT 10"
-                    if "source" in TABLES[table].column_names else
-                    f"SELECT DISTINCT t.{col}, '' FROM {table} t WHERE t.{col} NOT IN "
-                    f"(SELECT iso3 FROM country) AND t.{col} NOT IN (SELECT code FROM _special) LIMIT 10"
                 ).fetchall()
                 if bad:
                     raise StoreError(
@@ -238,4 +235,4 @@ def build_store(
     return BuildReport(target, True, time.perf_counter() - t0, rows, fingerprint)
 
 
-__all__ = ["BuildReport", "LabourlinkError", "build_store", "input_fingerprint"]
+__all__ = ["BuildReport", "build_store", "input_fingerprint"]

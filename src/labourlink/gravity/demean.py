@@ -13,10 +13,11 @@ them, about a few seconds; later processes load them from the cache).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +278,201 @@ def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.nda
         it += 1
 
 
+# --- parallel kernels --------------------------------------------------------------------------
+# Rows are split into one contiguous chunk per thread. Each chunk accumulates its weighted group
+# sums into its own slice of ``loc`` (n_chunks, max_groups, k); a second parallel loop over groups
+# reduces the slices and scales them by the inverse group weights. Dot products are accumulated
+# per chunk and summed afterwards, so the result does not depend on the scheduling (only on the
+# number of chunks, a fixed function of the thread count).
+
+
+@njit(parallel=True, cache=True)
+def _reduce_means(loc: np.ndarray, ng: int, inv_q: np.ndarray, sums: np.ndarray) -> None:
+    """sums[g, :] <- inv_q[g] * sum over chunks of loc[t, g, :] for g < ng."""
+    nt = loc.shape[0]
+    k = loc.shape[2]
+    for g in prange(ng):
+        iv = inv_q[g]
+        for j in range(k):
+            s = 0.0
+            for t in range(nt):
+                s += loc[t, g, j]
+            sums[g, j] = s * iv
+
+
+@njit(parallel=True, cache=True)
+def _apply_A_par(u: np.ndarray, out: np.ndarray, r: np.ndarray, beta: np.ndarray, mode: int,
+                 codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray, inv: np.ndarray,
+                 sums: np.ndarray, loc: np.ndarray, bounds: np.ndarray, part: np.ndarray,
+                 uv: np.ndarray, aa: np.ndarray, uu: np.ndarray) -> None:
+    """Parallel version of :func:`_apply_A` (same arithmetic, chunked sums)."""
+    n, k = u.shape
+    q_n = codes.shape[0]
+    n_steps = 2 * q_n - 1
+    nt = bounds.shape[0] - 1
+    # pass 0: (direction update and) accumulate sums of fixed effect 0, <u, u>_w
+    for t in prange(nt):
+        lt = loc[t]
+        pt = part[t]
+        for g in range(n_groups[0]):
+            for j in range(k):
+                lt[g, j] = 0.0
+        for j in range(k):
+            pt[0, j] = 0.0
+        c = codes[0]
+        for i in range(bounds[t], bounds[t + 1]):
+            g = c[i]
+            wi = w[i]
+            for j in range(k):
+                if mode == 1:
+                    u[i, j] = r[i, j]
+                elif mode == 2:
+                    u[i, j] = r[i, j] + beta[j] * u[i, j]
+                x = u[i, j]
+                lt[g, j] += wi * x
+                pt[0, j] += wi * x * x
+    _reduce_means(loc, n_groups[0], inv[0], sums)
+    for s in range(n_steps):
+        q = s if s < q_n else 2 * q_n - 2 - s
+        if s == n_steps - 1:
+            for t in prange(nt):
+                c = codes[q]
+                pt = part[t]
+                for j in range(k):
+                    pt[1, j] = 0.0
+                    pt[2, j] = 0.0
+                for i in range(bounds[t], bounds[t + 1]):
+                    g = c[i]
+                    wi = w[i]
+                    for j in range(k):
+                        src = u[i, j] if s == 0 else out[i, j]
+                        a = u[i, j] - (src - sums[g, j])
+                        out[i, j] = a
+                        pt[1, j] += wi * a * u[i, j]
+                        pt[2, j] += wi * a * a
+        else:
+            q2 = s + 1 if s + 1 < q_n else 2 * q_n - 3 - s
+            for t in prange(nt):
+                c = codes[q]
+                c2 = codes[q2]
+                lt = loc[t]
+                for g in range(n_groups[q2]):
+                    for j in range(k):
+                        lt[g, j] = 0.0
+                for i in range(bounds[t], bounds[t + 1]):
+                    g = c[i]
+                    h = c2[i]
+                    wi = w[i]
+                    for j in range(k):
+                        src = u[i, j] if s == 0 else out[i, j]
+                        v = src - sums[g, j]
+                        out[i, j] = v
+                        lt[h, j] += wi * v
+            _reduce_means(loc, n_groups[q2], inv[q2], sums)
+    for j in range(k):
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        for t in range(nt):
+            a0 += part[t, 0, j]
+            a1 += part[t, 1, j]
+            a2 += part[t, 2, j]
+        uu[j] = a0
+        uv[j] = a1
+        aa[j] = a2
+
+
+@njit(parallel=True, cache=True)
+def _cg_step_par(Y: np.ndarray, r: np.ndarray, u: np.ndarray, v: np.ndarray,
+                 alpha: np.ndarray, w: np.ndarray, bounds: np.ndarray, part: np.ndarray,
+                 new_ssr: np.ndarray, yss: np.ndarray) -> None:
+    """Y -= alpha u; r -= alpha v; new_ssr = <r, r>_w; yss = <Y, Y>_w (chunked, parallel)."""
+    k = Y.shape[1]
+    nt = bounds.shape[0] - 1
+    for t in prange(nt):
+        pt = part[t]
+        for j in range(k):
+            pt[0, j] = 0.0
+            pt[1, j] = 0.0
+        for i in range(bounds[t], bounds[t + 1]):
+            wi = w[i]
+            for j in range(k):
+                a = alpha[j]
+                y = Y[i, j] - a * u[i, j]
+                Y[i, j] = y
+                rr = r[i, j] - a * v[i, j]
+                r[i, j] = rr
+                pt[0, j] += wi * rr * rr
+                pt[1, j] += wi * y * y
+    for j in range(k):
+        s0 = 0.0
+        s1 = 0.0
+        for t in range(nt):
+            s0 += part[t, 0, j]
+            s1 += part[t, 1, j]
+        new_ssr[j] = s0
+        yss[j] = s1
+
+
+@njit(cache=True)
+def _cg_demean_par(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
+                   tol: float, maxiter: int, n_chunks: int, work: np.ndarray) -> tuple[int, bool]:
+    """:func:`_cg_demean` with the passes over the rows split into ``n_chunks`` parallel chunks.
+
+    ``work`` is a (3, n, k) scratch array for the CG vectors (reused across calls by IRLS so
+    that large problems do not fault in fresh pages at every demeaning).
+    """
+    n, k = Y.shape
+    inv = _group_inv_weights(codes, n_groups, w)
+    maxg = inv.shape[1]
+    sums = np.zeros((maxg, k))
+    loc = np.zeros((n_chunks, maxg, k))
+    part = np.zeros((n_chunks, 3, k))
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    for t in range(n_chunks + 1):
+        bounds[t] = (n * t) // n_chunks
+    r = work[0]
+    u = work[1]
+    v = work[2]
+    uv = np.zeros(k)
+    ssr = np.zeros(k)
+    yss = np.zeros(k)
+    beta = np.zeros(k)
+    _apply_A_par(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, loc, bounds, part, uv, ssr, yss)
+    floor = 1e-4 * yss
+    tol2 = tol * tol
+    done = np.zeros(k, dtype=np.bool_)
+    alpha = np.zeros(k)
+    vv = np.zeros(k)
+    uu = np.zeros(k)
+    new_ssr = np.zeros(k)
+    it = 0
+    mode = 1
+    while True:
+        alldone = True
+        for j in range(k):
+            if ssr[j] <= tol2 * max(yss[j], floor[j], 1e-300) or ssr[j] == 0.0:
+                done[j] = True
+            if not done[j]:
+                alldone = False
+        if alldone or it >= maxiter:
+            return it, alldone
+        _apply_A_par(u, v, r, beta, mode, codes, n_groups, w, inv, sums, loc, bounds, part,
+                     uv, vv, uu)
+        mode = 2
+        for j in range(k):
+            if done[j] or uv[j] <= 0.0:
+                alpha[j] = 0.0
+                done[j] = True
+            else:
+                alpha[j] = ssr[j] / uv[j]
+        _cg_step_par(Y, r, u, v, alpha, w, bounds, part, new_ssr, yss)
+        for j in range(k):
+            beta[j] = new_ssr[j] / ssr[j] if (ssr[j] > 0 and not done[j]) else 0.0
+            ssr[j] = new_ssr[j]
+        it += 1
+
+
 def demean(
     X: np.ndarray,
     fe: FixedEffects,
@@ -285,6 +481,7 @@ def demean(
     tol: float = 1e-8,
     maxiter: int = 10_000,
     start: np.ndarray | None = None,
+    work: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool, int]:
     """Residuals of the weighted regression of each column of ``X`` on the fixed effects.
 
@@ -304,6 +501,9 @@ def demean(
     start : ndarray, shape (n, k), optional
         Warm start: any point of ``X + span(fixed effects)``, e.g. the previous residual.
         Overwritten (used as the output buffer).
+    work : ndarray, shape (3, n, k), optional
+        Scratch space for large problems, reused across calls (IRLS passes one); allocated
+        when missing or of another shape.
 
     Returns
     -------
@@ -318,8 +518,30 @@ def demean(
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1)
     w = np.ascontiguousarray(weights, dtype=np.float64)
-    it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter))
+    n_chunks = _n_chunks(Y.shape[0] * Y.shape[1]) if fe.n_fe > 1 else 1
+    if n_chunks > 1:
+        # one parallel demeaning at a time: concurrent callers (web server threads) queue here
+        # instead of oversubscribing the cores
+        with _PARALLEL_LOCK:
+            if work is None or work.shape != (3, *Y.shape) or not work.flags.c_contiguous:
+                work = np.empty((3, *Y.shape))
+            it, ok = _cg_demean_par(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter),
+                                    n_chunks, work)
+    else:
+        it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter))
     return Y, bool(ok), int(it)
+
+
+_PARALLEL_LOCK = threading.Lock()
+PARALLEL_MIN_CELLS = 200_000
+"""Smallest ``rows x columns`` demeaned in parallel (below it, thread start-up costs more)."""
+
+
+def _n_chunks(cells: int) -> int:
+    """Number of parallel row chunks: one per numba thread for large problems, else 1."""
+    if cells < PARALLEL_MIN_CELLS:
+        return 1
+    return max(1, int(get_num_threads()))
 
 
 @njit(cache=True)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
-from labourlink.gravity.demean import FixedEffects, demean
+from labourlink.gravity.demean import PARALLEL_MIN_CELLS, FixedEffects, demean
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,26 +100,87 @@ def poisson_deviance(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None =
     return float(2.0 * d.sum())
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _update(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarray,
             z: np.ndarray, w: np.ndarray, zshift: np.ndarray, z_prev: np.ndarray) -> None:
-    """One fused pass: mu = exp(eta); z = eta - off + y/mu - 1; w = uw*mu; zshift = z - z_prev."""
-    for i in range(y.shape[0]):
+    """One fused pass: mu = exp(eta); z = eta - off + y/mu - 1; w = uw*mu; zshift += z - z_prev.
+
+    ``uw`` and ``off`` may be empty (no weights: 1; no offset: 0). ``zshift`` may be a column
+    view of the previous demeaned matrix: the shift is added to it in place.
+    """
+    has_w = uw.shape[0] > 0
+    has_off = off.shape[0] > 0
+    for i in prange(y.shape[0]):
         # exp underflows to 0 below eta ~ -745; keep mu positive so y/mu stays finite
         mu = max(np.exp(eta[i]), 1e-300)
-        zi = eta[i] - off[i] + y[i] / mu - 1.0
-        zshift[i] = zi - z_prev[i]
+        zi = eta[i] + y[i] / mu - 1.0
+        if has_off:
+            zi -= off[i]
+        zshift[i] += zi - z_prev[i]
         z[i] = zi
-        w[i] = uw[i] * mu
+        w[i] = uw[i] * mu if has_w else mu
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _deviance(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, ylogy: float) -> float:
-    """Poisson deviance from the linear predictor; ``ylogy = sum uw*y*log(y)`` (0 log 0 = 0)."""
+    """Poisson deviance from the linear predictor; ``ylogy = sum uw*y*log(y)`` (0 log 0 = 0).
+
+    ``uw`` may be empty (unit weights).
+    """
     s = 0.0
-    for i in range(y.shape[0]):
-        s += uw[i] * (np.exp(eta[i]) - y[i] * (eta[i] + 1.0))
+    if uw.shape[0] > 0:
+        for i in prange(y.shape[0]):
+            s += uw[i] * (np.exp(eta[i]) - y[i] * (eta[i] + 1.0))
+    else:
+        for i in prange(y.shape[0]):
+            s += np.exp(eta[i]) - y[i] * (eta[i] + 1.0)
     return 2.0 * (ylogy + s)
+
+
+@njit(parallel=True, cache=True)
+def _wls_moments(ZXd: np.ndarray, w: np.ndarray, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
+    """``X'WX`` and ``X'Wz`` from ``ZXd = [z, X]`` (demeaned) in one pass, no n-sized temporaries."""
+    n, k1 = ZXd.shape
+    k = k1 - 1
+    part = np.zeros((n_chunks, k, k1))
+    for t in prange(n_chunks):
+        P = part[t]
+        for i in range((n * t) // n_chunks, (n * (t + 1)) // n_chunks):
+            wi = w[i]
+            zi = ZXd[i, 0]
+            for a in range(k):
+                xa = wi * ZXd[i, 1 + a]
+                for b in range(a, k):
+                    P[a, b] += xa * ZXd[i, 1 + b]
+                P[a, k] += xa * zi
+    G = np.zeros((k, k))
+    g = np.zeros(k)
+    for t in range(n_chunks):
+        for a in range(k):
+            for b in range(a, k):
+                G[a, b] += part[t, a, b]
+            g[a] += part[t, a, k]
+    for a in range(k):
+        for b in range(a):
+            G[a, b] = G[b, a]
+    return G, g
+
+
+@njit(parallel=True, cache=True)
+def _residual_eta(ZXd: np.ndarray, beta: np.ndarray, z: np.ndarray, off: np.ndarray,
+                  resid: np.ndarray, eta: np.ndarray) -> None:
+    """resid = z_demeaned - X_demeaned beta; eta = z - resid (+ offset; ``off`` may be empty)."""
+    n, k1 = ZXd.shape
+    has_off = off.shape[0] > 0
+    for i in prange(n):
+        r = ZXd[i, 0]
+        for a in range(k1 - 1):
+            r -= ZXd[i, 1 + a] * beta[a]
+        resid[i] = r
+        e = z[i] - r
+        if has_off:
+            e += off[i]
+        eta[i] = e
 
 
 def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float) -> np.ndarray:
@@ -183,21 +244,22 @@ def fit_ppml_irls(
     IRLSOutput
     """
     n, k = X.shape
-    uw = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
+    # no weights / no offset: empty arrays (the kernels read them as 1 and 0; saves 16 B a row)
+    uw = np.empty(0) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+    off = np.empty(0) if offset is None else np.ascontiguousarray(offset, dtype=np.float64)
     has_fe = fe is not None and fe.n_fe > 0
     target = settings.fixef_tol
     inner = max(settings.inner_tol_start, target) if has_fe else target
 
-    ymean = float(np.average(y, weights=uw))
-    mu = (y + ymean) / 2.0
-    eta = np.log(mu)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ylogy = float(np.sum(np.where(y > 0, uw * y * np.log(np.where(y > 0, y, 1.0)), 0.0)))
+    ymean = float(np.average(y, weights=uw if weights is not None else None))
+    eta = np.log((y + ymean) / 2.0)
+    pos = y > 0
+    ylog = y[pos] * np.log(y[pos])
+    ylogy = float(np.sum(uw[pos] * ylog) if weights is not None else np.sum(ylog))
+    del pos, ylog
     last = _deviance(y, eta, uw, ylogy)
     z = np.empty(n)
     w = np.empty(n)
-    zshift = np.empty(n)
     z_prev = np.zeros(n)
     keep = np.ones(k, dtype=bool)
     Xk = np.ascontiguousarray(X)
@@ -207,26 +269,32 @@ def fit_ppml_irls(
     dm_ok = True
     it = 0
     beta = np.zeros(k)
-    resid = np.zeros(n)
+    resid = np.zeros(0)
     Xd = Xk
+    work: np.ndarray | None = None  # CG scratch reused across demeanings (large problems)
+    n_chunks = max(1, int(get_num_threads())) if n >= 10_000 else 1
     deviance = last
     first = True
     for it in range(1, settings.max_iter + 1):
-        _update(y, eta, uw, off, z, w, zshift, z_prev)
+        warm = has_fe and not first and settings.warm_start
+        # the shift z - z_prev goes straight into the previous demeaned z (warm start)
+        _update(y, eta, uw, off, z, w, ZXd[:, 0] if (warm and ZXd is not None) else np.zeros(n),
+                z_prev)
         if has_fe:
             assert fe is not None
-            if first or not settings.warm_start:
+            if not warm:
                 start = np.empty((n, 1 + Xk.shape[1]))
                 start[:, 0] = z
                 start[:, 1:] = Xk
             else:
                 assert ZXd is not None
                 start = ZXd
-                start[:, 0] += zshift
             # the first pass sets the collinearity check: demean it to at least 1e-6
             tol_now = min(inner, 1e-6) if it == 1 else inner
+            if (work is None or work.shape != (3, *start.shape)) and start.size >= PARALLEL_MIN_CELLS:
+                work = np.empty((3, *start.shape))
             ZXd, ok, nit = demean(start, fe, w, tol=tol_now, maxiter=settings.fixef_maxiter,
-                                  start=start)
+                                  start=start, work=work)
             dm_iters += nit
             dm_ok = dm_ok and ok
             zd = ZXd[:, 0]
@@ -247,17 +315,32 @@ def fit_ppml_irls(
                     Xd = ZXd[:, 1:]
                 else:
                     Xd = Xk
-        if Xd.shape[1]:
-            sw = np.sqrt(w)
-            A = Xd * sw[:, None]
-            XtWX = A.T @ A
-            XtWz = A.T @ (zd * sw)
-            beta = np.linalg.solve(XtWX, XtWz)
-            resid = zd - Xd @ beta
+        if ZXd is not None:
+            # fused passes over [z, X] (no n x k temporaries): normal equations, then the
+            # residual and the new linear predictor
+            if Xd.shape[1]:
+                XtWX, XtWz = _wls_moments(ZXd, w, n_chunks)
+                beta = np.linalg.solve(XtWX, XtWz)
+            else:
+                beta = np.zeros(0)
+            if resid.shape[0] != n:
+                resid = np.empty(n)
+            eta_new = np.empty(n)
+            _residual_eta(ZXd, beta, z_cur, off, resid, eta_new)
         else:
-            beta = np.zeros(0)
-            resid = zd.copy()
-        eta_new = z_cur - resid + off
+            if Xd.shape[1]:
+                sw = np.sqrt(w)
+                A = Xd * sw[:, None]
+                XtWX = A.T @ A
+                XtWz = A.T @ (zd * sw)
+                beta = np.linalg.solve(XtWX, XtWz)
+                resid = zd - Xd @ beta
+            else:
+                beta = np.zeros(0)
+                resid = zd.copy()
+            eta_new = z_cur - resid
+            if offset is not None:
+                eta_new += off
         dev = _deviance(y, eta_new, uw, ylogy)
         # step-halving if the deviance is not finite (overflow) or explodes
         halvings = 0

@@ -48,6 +48,28 @@ def _single_threaded_blas() -> Iterator[None]:
         yield
 
 
+PARALLEL_MIN_ROWS = 100_000
+"""Smaller fits run the numba kernels on one thread (waking threads costs more than it saves)."""
+
+
+@contextlib.contextmanager
+def _numba_threads(n_rows: int) -> Iterator[None]:
+    """All numba threads for large fits, one thread below :data:`PARALLEL_MIN_ROWS` rows.
+
+    ``numba.set_num_threads`` is per calling thread, so concurrent fits do not interfere.
+    The thread count of large fits follows numba (``NUMBA_NUM_THREADS``, default: all cores).
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    if n_rows < PARALLEL_MIN_ROWS:
+        numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def _column_or_array(data: pd.DataFrame, value: str | Sequence[float] | np.ndarray | None,
                      name: str) -> tuple[np.ndarray | None, str | None]:
     if value is None:
@@ -126,7 +148,7 @@ def ppml(
     InvalidArgumentError
         Unknown vcov or separation method, bad tolerances.
     """
-    with _single_threaded_blas():
+    with _single_threaded_blas(), _numba_threads(len(data)):
         return _ppml(data, formula, vcov, weights, offset, drop_singletons, tol, max_iter,
                      separation, fixef_tol, fixef_maxiter, collin_tol, fixef_k)
 
@@ -245,10 +267,20 @@ def _ppml(
     else:
         fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
     w_user = w_in[idx] if w_in is not None else None
-    off = off_in[idx] if off_in is not None else np.zeros(idx.size)
+    off_s = off_in[idx] if off_in is not None else None
+    fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
+    if fe is not None:
+        # compact code g <-> g-th level present in the sample; labels are built in fixef()
+        fe_levels = tuple(
+            (lab, np.flatnonzero(np.bincount(codes_all[q, idx]) > 0))
+            for q, lab in enumerate(design.fe_levels)
+        )
+    cl_codes = [pd.factorize(c[idx])[0].astype(np.int64) for c in cluster_raw]
+    # release the full-sample arrays before IRLS (the peak memory is reached there)
+    del design, y_all, codes_all, w_in, off_in, cluster_raw
 
-    out = fit_ppml_irls(y, X, fe, weights=w_user, offset=off if off_in is not None else None,
-                        settings=settings)
+    out = fit_ppml_irls(y, X, fe, weights=w_user, offset=off_s, settings=settings)
+    off = off_s if off_s is not None else np.zeros(idx.size)
     names = parsed.coef_names
     collinear = tuple(n for n, k in zip(names, out.keep, strict=True) if not k)
     coef_names = tuple(n for n, k in zip(names, out.keep, strict=True) if k)
@@ -259,14 +291,6 @@ def _ppml(
             ConvergenceWarning,
             stacklevel=2,
         )
-    fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
-    if fe is not None:
-        # compact code g <-> g-th level present in the sample; labels are built in fixef()
-        fe_levels = tuple(
-            (lab, np.flatnonzero(np.bincount(codes_all[q, idx]) > 0))
-            for q, lab in enumerate(design.fe_levels)
-        )
-    cl_codes = [pd.factorize(c[idx])[0].astype(np.int64) for c in cluster_raw]
     V, df_k = compute_vcov(
         spec, Xd=out.Xd, w=out.w, resid=out.resid,
         fe_codes=fe.codes if fe is not None else np.empty((0, idx.size), dtype=np.int32),

@@ -82,17 +82,19 @@ def wto_panel() -> pd.DataFrame | None:
     try:
         df = con.execute(
             "SELECT exporter, importer, year, SUM(value) AS trade FROM trade "
-            "WHERE source = 'wto_hs_m_0010' AND product = '_T' GROUP BY 1, 2, 3"
+            "WHERE source = 'wto_hs_m_0010' AND product = '_T' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         ).df()
         if df.empty:
             df = con.execute(
                 "SELECT exporter, importer, year, SUM(value) AS trade FROM trade "
-                "WHERE source = 'wto_hs_m_0010' GROUP BY 1, 2, 3"
+                "WHERE source = 'wto_hs_m_0010' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
             ).df()
     finally:
         con.close()
     if df.empty:
         return None
+    # ORDER BY above: the seeded regressors below are assigned by row position, so the row
+    # order must not depend on DuckDB's parallel aggregation
     df = df.rename(columns={"exporter": "exp", "importer": "imp"})
     df["pair"] = pd.factorize(pd.MultiIndex.from_frame(df[["exp", "imp"]]))[0]
     rng = np.random.default_rng(0)

@@ -123,6 +123,7 @@ def compute_vcov(
             "the weighted cross-product of the demeaned regressors is singular; "
             "check for regressors collinear with the fixed effects"
         ) from exc
+    del A, sw  # n x k: free before the scores are formed
     if fixef_k not in ("nested", "none"):
         from labourlink.errors import InvalidArgumentError
 

@@ -16,15 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Debian packages the browser and PDF tests need (Chromium, poppler's pdftoppm).
+# Debian packages the browser and PDF tests need (Chromium, poppler's pdftoppm) and the OpenMP
+# runtime numba's thread-safe parallel layer uses (libgomp1).
 # `make test` runs this when CI=true; run it by hand (as root) on a new machine.
 system-deps:
-	@if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libgomp.so.1; then \
 	  echo "system packages present"; \
 	elif [ "$$(id -u)" = "0" ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils >/dev/null && echo "installed chromium, poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils libgomp1 >/dev/null && echo "installed chromium, poppler-utils, libgomp1"; \
 	else \
-	  echo "not root: install chromium and poppler-utils with apt to run the browser and PDF tests"; \
+	  echo "not root: install chromium, poppler-utils and libgomp1 with apt (browser and PDF tests; parallel engine)"; \
 	fi
 
 demo: install

@@ -116,3 +116,42 @@ def test_large_problems_take_the_parallel_path(problem, monkeypatch: pytest.Monk
     par, ok, _ = dm.demean(X, fe, w, tol=1e-12)
     assert ok and calls == [2]
     np.testing.assert_allclose(par, serial, atol=1e-10)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_concurrent_fits_from_threads_agree(parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the web server fits models from worker threads: parallel kernels launched from two
+    # threads at once must neither crash nor mix their results
+    import threading
+
+    import pandas as pd
+
+    from labourlink.gravity import demean as dm
+    from labourlink.gravity import model, ppml
+
+    if parallel:  # force the multi-threaded path on this small problem
+        monkeypatch.setattr(model, "PARALLEL_MIN_ROWS", 0)
+        monkeypatch.setattr(dm, "PARALLEL_MIN_CELLS", 0)
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    df = pd.DataFrame({"a": rng.integers(0, 30, n), "b": rng.integers(0, 40, n),
+                       "x": rng.normal(size=n)})
+    df["y"] = rng.poisson(np.exp(0.3 * df["x"] + 0.02 * df["a"]))
+    ref = ppml(df, "y ~ x | a + b").coef()["x"]
+    out: list[float] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            out.append(float(ppml(df, "y ~ x | a + b").coef()["x"]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert out == [pytest.approx(ref, rel=1e-9)] * 4

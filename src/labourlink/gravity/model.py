@@ -10,6 +10,7 @@ separation; then IRLS (:mod:`labourlink.gravity.irls`) and the vcov
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -61,13 +62,25 @@ def _numba_threads(n_rows: int) -> Iterator[None]:
     """
     import numba
 
-    before = numba.get_num_threads()
-    if n_rows < PARALLEL_MIN_ROWS:
-        numba.set_num_threads(1)
+    layer: str
     try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet in this process
+        layer = "unknown"
+    # numba's "workqueue" fallback (no OpenMP/TBB runtime) aborts on concurrent launches from
+    # two threads: serialise fits then (and until the layer is known)
+    lock = _FIT_LOCK if layer not in ("omp", "tbb") else contextlib.nullcontext()
+    with lock:
+        before = numba.get_num_threads()
+        if n_rows < PARALLEL_MIN_ROWS:
+            numba.set_num_threads(1)
+        try:
+            yield
+        finally:
+            numba.set_num_threads(before)
+
+
+_FIT_LOCK = threading.RLock()
 
 
 def _column_or_array(data: pd.DataFrame, value: str | Sequence[float] | np.ndarray | None,

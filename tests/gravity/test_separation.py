@@ -11,6 +11,8 @@ import pytest
 from labourlink.gravity import ppml
 from labourlink.gravity.demean import FixedEffects
 from labourlink.gravity.separation import (
+    _DUAL_ZTOL,
+    _dual_check,
     fe_separation,
     relu_separation,
     simplex_separation,
@@ -94,3 +96,130 @@ def test_singletons_reported_and_dropped(fixest_trade: pd.DataFrame) -> None:
     res2 = ppml(df, "Euros ~ log(dist_km) | Origin + Destination + Product + Year",
                 vcov="iid", drop_singletons=False)
     assert res2.nobs == len(df) and not res2.singleton.any()
+
+
+# -- fast ReLU paths (dual certificate, acceleration, rounds) -----------------------------------
+
+
+def _gravity_panel(n_countries: int, n_years: int, seed: int, planted: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray, FixedEffects]:
+    """Sparse exporter x importer x year panel (exp^year + imp^year + pair fixed effects),
+    about 40% zeros, after the FE check and singletons (as ``ppml`` calls the ReLU check).
+
+    ``planted`` > 0 adds a dummy regressor equal to 1 on that share of the zero rows: rows
+    separated by the regressors together with the fixed effects, invisible to the FE check.
+    """
+    rng = np.random.default_rng(seed)
+    c = np.arange(n_countries)
+    e, i = np.meshgrid(c, c, indexing="ij")
+    off = e != i
+    e, i = e[off], i[off]
+    n_pairs = e.size
+    exp, imp = np.repeat(e, n_years), np.repeat(i, n_years)
+    pair = np.repeat(np.arange(n_pairs), n_years)
+    year = np.tile(np.arange(n_years), n_pairs)
+    size = rng.normal(0, 1.5, n_countries)
+    p_eff = rng.normal(0, 1, n_pairs)
+    lmig = 0.5 * p_eff[pair] + rng.normal(0, 1, pair.size)
+    rta = (year >= rng.integers(0, 2 * n_years, n_pairs)[pair]).astype(float)
+    eta = size[exp] + size[imp] + p_eff[pair] - 1.0 + 0.3 * lmig + 0.4 * rta
+    y = rng.poisson(np.exp(eta)).astype(float)
+    cols = [lmig, rta]
+    if planted:
+        zero = np.flatnonzero(y == 0)
+        d = np.zeros(len(y))
+        d[rng.choice(zero, max(1, int(planted * zero.size)), replace=False)] = 1.0
+        cols.append(d)
+    X = np.column_stack(cols)
+    codes = np.vstack([exp * n_years + year, imp * n_years + year, pair])
+    keep = np.ones(len(y), dtype=bool)
+    while True:
+        idx = np.flatnonzero(keep)
+        drop = singletons(codes[:, idx]) | fe_separation(y[idx], codes[:, idx])
+        if not drop.any():
+            break
+        keep[idx[drop]] = False
+    return y[keep], X[keep], FixedEffects.from_codes(codes[:, keep])
+
+
+def test_relu_dual_certificate_without_separation() -> None:
+    """No separation left after the FE check: one weighted regression proves it (Gordan)."""
+    y, X, fe = _gravity_panel(40, 4, seed=0)
+    info: dict = {}
+    sep, ok = relu_separation(y, X, fe, method="weighted", info=info)
+    assert ok and not sep.any()
+    assert info["stop"] == "dual" and info["iterations"] == 1
+    exact, ok_exact = relu_separation(y, X, fe, method="exact")
+    assert ok_exact and not exact.any()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_relu_accelerated_matches_plain_on_sparse_panel(seed: int) -> None:
+    """Planted separation on a sparse gravity panel: accelerated, plain and exact agree."""
+    y, X, fe = _gravity_panel(30, 4, seed=seed, planted=0.03)
+    info_acc: dict = {}
+    info_plain: dict = {}
+    acc, ok_acc = relu_separation(y, X, fe, method="weighted", info=info_acc)
+    plain, ok_plain = relu_separation(y, X, fe, method="weighted", accelerate=False,
+                                      info=info_plain)
+    exact, ok_exact = relu_separation(y, X, fe, method="exact")
+    assert ok_acc and ok_plain and ok_exact
+    assert acc.any()
+    assert acc.tolist() == plain.tolist() == exact.tolist()
+    # every planted row is separated (z = the dummy)
+    assert acc[X[:, 2] == 1].all()
+    assert info_acc["iterations"] <= info_plain["iterations"]
+
+
+def test_relu_accelerated_converges_where_plain_stalls() -> None:
+    """Seed 0: the plain iteration has not converged after 500 iterations (a few fits stay
+    negative, ~1e-2); the accelerated one converges in a few, to the exact set."""
+    y, X, fe = _gravity_panel(30, 4, seed=0, planted=0.03)
+    info: dict = {}
+    acc, ok = relu_separation(y, X, fe, method="weighted", info=info)
+    exact, ok_exact = relu_separation(y, X, fe, method="exact")
+    assert ok and ok_exact and acc.tolist() == exact.tolist()
+    assert info["iterations"] <= 10
+    _, ok_plain = relu_separation(y, X, fe, method="weighted", accelerate=False)
+    assert not ok_plain
+
+
+def test_relu_guard_catches_false_negative_of_acceleration() -> None:
+    """Constraining the rows whose fit stays negative can hide separated rows: a round
+    that used acceleration and found nothing is run again without it."""
+    X = np.array([[1, -1, -2], [1, -2, -1], [1, 2, -2], [1, 2, 2], [1, -2, -2], [1, 1, -2],
+                  [1, 1, -2]], dtype=float)
+    y = np.array([1.0, 0, 0, 0, 0, 0, 0])
+    truth = simplex_separation(y, X)  # exact LP without fixed effects
+    assert truth.tolist() == [False, True, False, True, False, False, False]
+    unguarded, _ = relu_separation(y, X, None, method="weighted", _verify=False)
+    assert not unguarded.any()  # acceleration alone misses both rows
+    # the unaccelerated rerun is slow here (600 iterations): raise maxiter
+    sep, ok = relu_separation(y, X, None, method="weighted", maxiter=2000)
+    assert ok and sep.tolist() == truth.tolist()
+    exact, ok_exact = relu_separation(y, X, None, method="exact")
+    assert ok_exact and exact.tolist() == truth.tolist()
+
+
+def test_relu_rounds_find_rows_a_single_run_stops_short_of() -> None:
+    """After dropping the rows found, a new round finds separated rows whose fit was still
+    slightly negative when a single ReLU run stopped (row 3 here, which the single run of
+    the exact projection misses; the linear program confirms it)."""
+    X = np.array([[1, 0, -2, -1], [-1, 0, 0, 2], [-1, 1, -1, 0], [-2, 0, -2, 0], [1, 1, 1, 0],
+                  [2, 1, 1, 1], [-2, -2, -2, 1], [-1, -1, 1, -1], [2, 2, -1, -2],
+                  [-2, 0, 0, -2]], dtype=float)
+    X = np.column_stack([np.ones(len(X)), X])
+    y = np.r_[np.ones(3), np.zeros(7)]
+    truth = simplex_separation(y, X)
+    assert truth.tolist() == [False] * 3 + [True] * 7
+    sep, ok = relu_separation(y, X, None, method="weighted")
+    assert ok and sep.tolist() == truth.tolist()
+
+
+def test_dual_check_rejects_inexact_certificates() -> None:
+    """A positive vector that is not orthogonal to [X, D] is no certificate."""
+    y, X, fe = _gravity_panel(20, 3, seed=2)
+    zero = y == 0
+    Xs = X / np.abs(X).max(axis=0)
+    low, viol = _dual_check(zero.astype(float), zero, Xs, fe)
+    assert low == 1.0 and viol > _DUAL_ZTOL

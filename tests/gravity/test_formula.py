@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labourlink.errors import EstimationError
 from labourlink.gravity.formula import build_design, parse_formula
@@ -70,3 +72,26 @@ def test_build_design_errors() -> None:
         build_design(df, parse_formula("y ~ x | f"))
     with pytest.raises(EstimationError, match="negative values"):
         build_design(df.assign(y=[-1.0, 2.0]), parse_formula("y ~ f"))
+
+
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=200), st.sampled_from(["int32", "int64", "uint16"]))
+def test_fast_factorize_equals_pandas(values: list[int], dtype: str) -> None:
+    from labourlink.gravity.formula import _factorize_sorted
+
+    arr = np.array(values)
+    if dtype == "uint16":
+        arr = arr - arr.min()
+    s = pd.Series(arr.astype(dtype))
+    codes, uniques = _factorize_sorted(s)
+    ref_codes, ref_uniques = pd.factorize(s, sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    np.testing.assert_array_equal(np.asarray(uniques), np.asarray(ref_uniques))
+
+
+def test_fast_factorize_falls_back_on_wide_ranges() -> None:
+    from labourlink.gravity.formula import _factorize_sorted
+
+    s = pd.Series(np.array([10**12, 5, 10**12, -3], dtype=np.int64))
+    codes, uniques = _factorize_sorted(s)
+    np.testing.assert_array_equal(codes, [2, 1, 2, 0])
+    np.testing.assert_array_equal(np.asarray(uniques), [-3, 5, 10**12])

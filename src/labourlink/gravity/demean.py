@@ -434,7 +434,9 @@ def _cg_demean_par(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np
     maxg = inv.shape[1]
     sums = np.zeros((maxg, k))
     loc = np.zeros((n_chunks, maxg, k))
-    part = np.zeros((n_chunks, 3, k))
+    # per-chunk dot products; 8 rows of padding keep the chunks on separate cache lines (the
+    # threads update them row by row: shared lines cost 2x)
+    part = np.zeros((n_chunks, 3 + 8, k))
     bounds = np.empty(n_chunks + 1, dtype=np.int64)
     for t in range(n_chunks + 1):
         bounds[t] = (n * t) // n_chunks

@@ -139,30 +139,51 @@ def _deviance(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, ylogy: float) -> f
 
 @njit(parallel=True, cache=True)
 def _wls_moments(ZXd: np.ndarray, w: np.ndarray, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
-    """``X'WX`` and ``X'Wz`` from ``ZXd = [z, X]`` (demeaned) in one pass, no n-sized temporaries."""
+    """``X'WX`` and ``X'Wz`` from ``ZXd = [z, X]`` (demeaned), no n-sized temporaries.
+
+    One scalar accumulator per entry and chunk (kept in a register; updating a shared array
+    row by row was 10x slower).
+    """
     n, k1 = ZXd.shape
     k = k1 - 1
-    part = np.zeros((n_chunks, k, k1))
-    for t in prange(n_chunks):
-        P = part[t]
+    n_pairs = k * (k + 1) // 2 + k
+    ia = np.empty(n_pairs, dtype=np.int64)
+    ib = np.empty(n_pairs, dtype=np.int64)
+    m = 0
+    for a in range(k):
+        for b in range(a, k):
+            ia[m] = 1 + a
+            ib[m] = 1 + b
+            m += 1
+        ia[m] = 1 + a
+        ib[m] = 0
+        m += 1
+    part = np.zeros((n_chunks, n_pairs))
+    for task in prange(n_chunks * n_pairs):
+        t = task // n_pairs
+        p = task % n_pairs
+        ca = ia[p]
+        cb = ib[p]
+        s = 0.0
         for i in range((n * t) // n_chunks, (n * (t + 1)) // n_chunks):
-            wi = w[i]
-            zi = ZXd[i, 0]
-            for a in range(k):
-                xa = wi * ZXd[i, 1 + a]
-                for b in range(a, k):
-                    P[a, b] += xa * ZXd[i, 1 + b]
-                P[a, k] += xa * zi
+            s += w[i] * ZXd[i, ca] * ZXd[i, cb]
+        part[t, p] = s
     G = np.zeros((k, k))
     g = np.zeros(k)
-    for t in range(n_chunks):
-        for a in range(k):
-            for b in range(a, k):
-                G[a, b] += part[t, a, b]
-            g[a] += part[t, a, k]
+    m = 0
     for a in range(k):
-        for b in range(a):
-            G[a, b] = G[b, a]
+        for b in range(a, k):
+            v = 0.0
+            for t in range(n_chunks):
+                v += part[t, m]
+            G[a, b] = v
+            G[b, a] = v
+            m += 1
+        v = 0.0
+        for t in range(n_chunks):
+            v += part[t, m]
+        g[a] = v
+        m += 1
     return G, g
 
 

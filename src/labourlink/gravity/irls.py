@@ -204,20 +204,23 @@ def _residual_eta(ZXd: np.ndarray, beta: np.ndarray, z: np.ndarray, off: np.ndar
         eta[i] = e
 
 
-def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float) -> np.ndarray:
+def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float,
+                   G: np.ndarray | None = None) -> np.ndarray:
     """Mask of columns to keep: sequential Gram-Schmidt on the weighted demeaned regressors.
 
     A column is dropped when its residual sum of squares (after the fixed effects and the
     kept columns before it) is below ``tol`` times its weighted centred sum of squares (its
-    plain sum of squares for a constant column).
+    plain sum of squares for a constant column). ``G = Xd' W Xd`` when already computed.
     """
     k = Xd.shape[1]
     keep = np.zeros(k, dtype=bool)
     if k == 0:
         return keep
-    sw = np.sqrt(w)
-    A = Xd * sw[:, None]
-    G = A.T @ A
+    if G is None:
+        sw = np.sqrt(w)
+        A = Xd * sw[:, None]
+        G = A.T @ A
+        del A, sw
     wsum = w.sum()
     Xm = (w @ X) / wsum
     ref = (w @ (X - Xm) ** 2)
@@ -326,8 +329,14 @@ def fit_ppml_irls(
         z, z_prev = z_prev, z  # keep this z as z_prev; reuse the old buffer next time
         z_cur = z_prev
         first = False
+        moments: tuple[np.ndarray, np.ndarray] | None = None
+        if ZXd is not None and Xd.shape[1]:
+            moments = _wls_moments(ZXd, w, n_chunks)
         if it == 1:
-            keep = find_collinear(Xd, w, Xk, settings.collin_tol)
+            keep = find_collinear(Xd, w, Xk, settings.collin_tol,
+                                  G=moments[0] if moments is not None else None)
+            if moments is not None:
+                moments = (moments[0][np.ix_(keep, keep)], moments[1][keep])
             if not keep.all():
                 Xk = np.ascontiguousarray(Xk[:, keep])
                 if ZXd is not None:
@@ -340,7 +349,8 @@ def fit_ppml_irls(
             # fused passes over [z, X] (no n x k temporaries): normal equations, then the
             # residual and the new linear predictor
             if Xd.shape[1]:
-                XtWX, XtWz = _wls_moments(ZXd, w, n_chunks)
+                assert moments is not None
+                XtWX, XtWz = moments
                 beta = np.linalg.solve(XtWX, XtWz)
             else:
                 beta = np.zeros(0)

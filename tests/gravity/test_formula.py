@@ -76,22 +76,22 @@ def test_build_design_errors() -> None:
 
 @given(st.lists(st.integers(-50, 50), min_size=1, max_size=200), st.sampled_from(["int32", "int64", "uint16"]))
 def test_fast_factorize_equals_pandas(values: list[int], dtype: str) -> None:
-    from labourlink.gravity.formula import _factorize_sorted
+    from labourlink.gravity.formula import factorize_sorted
 
     arr = np.array(values)
     if dtype == "uint16":
         arr = arr - arr.min()
     s = pd.Series(arr.astype(dtype))
-    codes, uniques = _factorize_sorted(s)
+    codes, uniques = factorize_sorted(s)
     ref_codes, ref_uniques = pd.factorize(s, sort=True)
     np.testing.assert_array_equal(codes, ref_codes)
     np.testing.assert_array_equal(np.asarray(uniques), np.asarray(ref_uniques))
 
 
 def test_fast_factorize_falls_back_on_wide_ranges() -> None:
-    from labourlink.gravity.formula import _factorize_sorted
+    from labourlink.gravity.formula import factorize_sorted
 
     s = pd.Series(np.array([10**12, 5, 10**12, -3], dtype=np.int64))
-    codes, uniques = _factorize_sorted(s)
+    codes, uniques = factorize_sorted(s)
     np.testing.assert_array_equal(codes, [2, 1, 2, 0])
     np.testing.assert_array_equal(np.asarray(uniques), [-3, 5, 10**12])

@@ -21,7 +21,7 @@ from scipy.special import gammaln
 from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
 from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
-from labourlink.gravity.formula import FELevels, build_design, parse_formula
+from labourlink.gravity.formula import FELevels, build_design, factorize_sorted, parse_formula
 from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
@@ -201,7 +201,7 @@ def _ppml(
     for col in spec.clusters:
         if col not in data.columns:
             raise InvalidArgumentError("vcov", vcov, f"cluster columns from the data ({', '.join(map(str, data.columns))})")
-        codes = pd.factorize(data[col])[0]
+        codes = np.asarray(factorize_sorted(data[col])[0])
         valid &= codes >= 0
         cluster_raw.append(codes)
 
@@ -288,7 +288,8 @@ def _ppml(
             (lab, np.flatnonzero(np.bincount(codes_all[q, idx]) > 0))
             for q, lab in enumerate(design.fe_levels)
         )
-    cl_codes = [pd.factorize(c[idx])[0].astype(np.int64) for c in cluster_raw]
+    cl_codes = [np.asarray(factorize_sorted(pd.Series(c[idx], copy=False))[0], dtype=np.int64)
+                for c in cluster_raw]
     # release the full-sample arrays before IRLS (the peak memory is reached there)
     del design, y_all, codes_all, w_in, off_in, cluster_raw
 
@@ -312,11 +313,12 @@ def _ppml(
         cluster_codes=cl_codes, fixef_k=fixef_k,
     )
     uw = w_user if w_user is not None else np.ones(idx.size)
-    loglik = float(np.sum(uw * (y * np.log(np.where(y > 0, out.mu, 1.0)) - out.mu - gammaln(y + 1))))
+    lgy = gammaln(y + 1)
+    loglik = float(np.sum(uw * (y * np.log(np.where(y > 0, out.mu, 1.0)) - out.mu - lgy)))
     loglik_null = None
     if w_user is None:
         m = float(y.mean())
-        loglik_null = float(np.sum(y * np.log(m) - m - gammaln(y + 1)))
+        loglik_null = float(np.sum(y * np.log(m) - m - lgy))
     record = FitRecord(
         parsed=parsed, coef_names=coef_names, beta=out.beta, vcov=V, vcov_label=spec.label,
         df_k=df_k, nobs_input=n_in, sample=sample, separated=separated, singleton=single,

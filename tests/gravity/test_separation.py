@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labourlink.gravity import ppml
 from labourlink.gravity.demean import FixedEffects
@@ -223,3 +225,50 @@ def test_dual_check_rejects_inexact_certificates() -> None:
     Xs = X / np.abs(X).max(axis=0)
     low, viol = _dual_check(zero.astype(float), zero, Xs, fe)
     assert low == 1.0 and viol > _DUAL_ZTOL
+
+
+def _fe_checks_reference(codes: np.ndarray, y: np.ndarray, sample: np.ndarray,
+                         drop: bool, fe: bool) -> tuple[np.ndarray, np.ndarray]:
+    from labourlink.gravity.separation import fe_separation, singletons
+
+    sample = sample.copy()
+    single = np.zeros(len(y), dtype=bool)
+    sep = np.zeros(len(y), dtype=bool)
+    while True:
+        changed = False
+        idx = np.flatnonzero(sample)
+        if drop:
+            s = singletons(codes[:, idx])
+            if s.any():
+                single[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+                idx = np.flatnonzero(sample)
+        if fe:
+            s = fe_separation(y[idx], codes[:, idx])
+            if s.any():
+                sep[idx[s]] = True
+                sample[idx[s]] = False
+                changed = True
+        if not changed:
+            return single, sep
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10_000), st.integers(5, 80), st.booleans(), st.booleans())
+def test_compiled_fe_checks_equal_the_reference_loop(seed: int, n: int, drop: bool, fe: bool) -> None:
+    from labourlink.gravity.separation import fe_checks
+
+    rng = np.random.default_rng(seed)
+    codes = np.vstack([rng.integers(0, max(2, n // 3), n), rng.integers(0, max(2, n // 4), n)])
+    y = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.poisson(3, n).astype(float))
+    sample = rng.uniform(size=n) < 0.9
+    codes[:, ~sample] = -1  # rows outside the sample may hold missing codes
+    single = np.zeros(n, dtype=bool)
+    sep = np.zeros(n, dtype=bool)
+    s2 = sample.copy()
+    fe_checks(codes, y, s2, single, sep, drop_singletons=drop, fe=fe)
+    ref_single, ref_sep = _fe_checks_reference(np.where(codes < 0, 0, codes), y, sample, drop, fe)
+    np.testing.assert_array_equal(single, ref_single)
+    np.testing.assert_array_equal(sep, ref_sep)
+    np.testing.assert_array_equal(s2, sample & ~ref_single & ~ref_sep)

@@ -25,10 +25,9 @@ from labourlink.gravity.formula import FELevels, build_design, factorize_sorted,
 from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
-    fe_separation,
+    fe_checks,
     relu_separation,
     simplex_separation,
-    singletons,
     validate_methods,
 )
 
@@ -219,24 +218,14 @@ def _ppml(
     sample = valid.copy()
     for _ in range(100):
         # cheap checks to a fixed point, then one ReLU pass; repeat only if ReLU found rows
-        while True:
+        if has_fe:
+            # singletons and fixed-effect separation to a fixed point (compiled, in place)
+            fe_checks(codes_all, y_all, sample, single, separated,
+                      drop_singletons=drop_singletons, fe="fe" in methods)
+        while not has_fe:
             changed = False
             idx = np.flatnonzero(sample)
-            if has_fe and drop_singletons:
-                s = singletons(codes_all[:, idx])
-                if s.any():
-                    single[idx[s]] = True
-                    sample[idx[s]] = False
-                    changed = True
-                    idx = np.flatnonzero(sample)
-            if has_fe and "fe" in methods:
-                s = fe_separation(y_all[idx], codes_all[:, idx])
-                if s.any():
-                    separated[idx[s]] = True
-                    sample[idx[s]] = False
-                    changed = True
-                    idx = np.flatnonzero(sample)
-            if not has_fe and "simplex" in methods and design.X.shape[1]:
+            if "simplex" in methods and design.X.shape[1]:
                 s = simplex_separation(y_all[idx], design.X[idx])
                 if s.any():
                     separated[idx[s]] = True

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 
 from labourlink.errors import InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, demean
@@ -85,6 +86,72 @@ def singletons(codes: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
                 changed = True
         if not changed:
             return single
+
+
+@njit(cache=True)
+def _fe_checks_kernel(codes: np.ndarray, y: np.ndarray, sample: np.ndarray, single: np.ndarray,
+                      separated: np.ndarray, do_single: bool, do_fe: bool) -> None:
+    q_n, n = codes.shape
+    maxg = 1
+    for q in range(q_n):
+        for i in range(n):
+            if sample[i] and codes[q, i] + 1 > maxg:
+                maxg = codes[q, i] + 1
+    cnt = np.zeros(maxg, dtype=np.int64)
+    flags = np.zeros(n, dtype=np.bool_)
+    while True:
+        changed = False
+        if do_single:
+            while True:  # as singletons(): one fixed effect at a time, to a fixed point
+                found = False
+                for q in range(q_n):
+                    cnt[:] = 0
+                    for i in range(n):
+                        if sample[i]:
+                            cnt[codes[q, i]] += 1
+                    for i in range(n):
+                        if sample[i] and cnt[codes[q, i]] == 1:
+                            single[i] = True
+                            sample[i] = False
+                            found = True
+                if not found:
+                    break
+                changed = True
+        if do_fe:  # as fe_separation(): every fixed effect on the same sample
+            any_sep = False
+            for q in range(q_n):
+                cnt[:] = 0
+                for i in range(n):
+                    if sample[i] and y[i] > 0:
+                        cnt[codes[q, i]] += 1
+                for i in range(n):
+                    if sample[i] and cnt[codes[q, i]] == 0:
+                        flags[i] = True
+                        any_sep = True
+            if any_sep:
+                for i in range(n):
+                    if flags[i]:
+                        flags[i] = False
+                        separated[i] = True
+                        sample[i] = False
+                changed = True
+        if not changed:
+            return
+
+
+def fe_checks(codes: np.ndarray, y: np.ndarray, sample: np.ndarray, single: np.ndarray,
+              separated: np.ndarray, *, drop_singletons: bool, fe: bool) -> None:
+    """Singletons (:func:`singletons`) then fixed-effect separation (:func:`fe_separation`),
+    repeated until neither finds a row: the same rows as alternating the two functions, in one
+    compiled pass per fixed effect over all rows (no copies of the codes of the sample).
+
+    Updates in place: ``sample`` (rows still in), ``single`` and ``separated`` (rows dropped).
+    ``codes`` is (n_fe, n) with any value on rows outside ``sample``.
+    """
+    if codes.shape[0] == 0 or not (drop_singletons or fe):
+        return
+    _fe_checks_kernel(np.ascontiguousarray(codes), np.ascontiguousarray(y, dtype=np.float64),
+                      sample, single, separated, drop_singletons, fe)
 
 
 def simplex_separation(y: np.ndarray, X: np.ndarray, tol: float = 1e-9) -> np.ndarray:

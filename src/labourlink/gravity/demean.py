@@ -7,8 +7,13 @@ one *sweep* subtracts weighted group means for fixed effects 1, 2, ..., Q, ..., 
 fixed-effect part ``u`` of ``x``. Columns are processed together (one pass over the codes per
 projection for all columns) and can be warm-started from any point of ``x + span(D)``.
 
+Large problems (at least :data:`PARALLEL_MIN_CELLS` rows x columns, more than one fixed effect)
+run the passes over the rows in parallel: one contiguous chunk of rows per numba thread, each with
+its own group sums, reduced by a parallel loop over the groups; the result depends on the number of
+chunks only through the order of floating-point sums. Smaller problems run the serial kernels.
+
 All kernels are compiled with ``cache=True`` (the first call in a fresh environment compiles
-them, about a few seconds; later processes load them from the cache).
+them, 20-40 seconds for the parallel ones; later processes load them from the cache).
 """
 
 from __future__ import annotations

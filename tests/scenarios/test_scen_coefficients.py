@@ -228,6 +228,8 @@ def test_real_store_estimates_are_used_and_cached(store: Path, cache_home: Path)
     assert est.rta_effect == pytest.approx(float(ref.coef()["rta"]), rel=1e-9)
     assert est.migration_elasticity_se == pytest.approx(float(ref.se()["log_mig"]), rel=1e-9)
     assert est.rta_effect_se == pytest.approx(float(ref.se()["rta"]), rel=1e-9)
+    assert est.covariance == pytest.approx(float(ref.vcov.loc["log_mig", "rta"]), rel=1e-9)
+    assert est.covariance != 0.0
     assert est.nobs == int(ref.nobs) > 100_000
     assert est.migration_elasticity_se > 0 and est.rta_effect_se > 0
     assert est.migration_elasticity != LITERATURE["migration_elasticity"]
@@ -236,5 +238,36 @@ def test_real_store_estimates_are_used_and_cached(store: Path, cache_home: Path)
     res = run_scenario(spec, again, draws=0)
     assert res.trade_cost is not None and res.trade_cost.basis == "estimated"
     assert res.trade_cost.rta_effect == est.rta_effect
+    assert res.trade_cost.covariance == est.covariance  # joint Monte Carlo draws
     assert any("preset 'structural', model 'structural + mig'" in n for n in res.notes)
     assert not any("ESTIMATION FAILED" in n for n in res.notes)
+
+
+def test_draws_are_joint_normal_with_the_estimated_covariance() -> None:
+    from labourlink.scenarios.coefficients import TradeCostCoefficients
+
+    tc = TradeCostCoefficients(0.02, 0.01, 0.19, 0.06, basis="estimated", note="",
+                               covariance=-0.7 * 0.01 * 0.06)
+    eps, rta = tc.draw(200_000, np.random.default_rng(1))
+    assert np.mean(eps) == pytest.approx(0.02, abs=1e-4)
+    assert np.std(rta) == pytest.approx(0.06, rel=1e-2)
+    assert np.corrcoef(eps, rta)[0, 1] == pytest.approx(-0.7, abs=5e-3)
+    # zero covariance: the independent stream used before the covariance was stored
+    ind = TradeCostCoefficients(0.02, 0.01, 0.19, 0.06, basis="spec", note="")
+    e2, r2 = ind.draw(5, np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(e2, rng.normal(0.02, 0.01, 5))
+    np.testing.assert_array_equal(r2, rng.normal(0.19, 0.06, 5))
+
+
+def test_overridden_values_drop_the_covariance(toy_store: Path, tmp_path: Path, cache_home: Path,
+                                               fake_estimator: list[str | None]) -> None:
+    from labourlink.scenarios.coefficients import StoreEstimate
+
+    est = CoefficientEstimate(**FAKE, fingerprint="f", covariance=0.0005)  # type: ignore[arg-type]
+    assert est.correlation == pytest.approx(0.0005 / (0.02 * 0.07))
+    joint = resolve_trade_cost(parse_spec(EPS_SPEC), StoreEstimate(est))
+    assert joint.covariance == 0.0005 and "correlation +0.357" in joint.note
+    spec = parse_spec({**EPS_SPEC, "trade_cost": {"rta_effect": 0.5}})
+    part = resolve_trade_cost(spec, StoreEstimate(est))
+    assert part.covariance == 0.0 and "independent" in part.note

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from labourlink.errors import LabourlinkError
 from labourlink.scenarios.spec import LITERATURE, LITERATURE_NOTE, Scenario
@@ -43,7 +44,7 @@ ESTIMATE_PRESET = "structural"
 ESTIMATE_MODEL = "structural + mig"
 MIGRATION_TERM = "log_mig"
 RTA_TERM = "rta"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the covariance of the two coefficients is stored
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,22 @@ class CoefficientEstimate:
     nobs: int
     vcov: str
     fingerprint: str | None
+    covariance: float = 0.0
+    """Covariance of the two estimates (log points squared), from the same vcov as the SEs."""
 
     def describe(self) -> str:
         """One line: preset, model, terms with coefficient (SE), nobs."""
         return (f"estimated by the linkages model preset {self.preset!r}, model {self.model!r} "
                 f"(PPML, vcov {self.vcov}, N={self.nobs:,}): {self.migration_term} "
                 f"{self.migration_elasticity:.4f} (SE {self.migration_elasticity_se:.4f}), "
-                f"{self.rta_term} {self.rta_effect:.4f} (SE {self.rta_effect_se:.4f})")
+                f"{self.rta_term} {self.rta_effect:.4f} (SE {self.rta_effect_se:.4f}), "
+                f"correlation {self.correlation:+.3f}")
+
+    @property
+    def correlation(self) -> float:
+        """Correlation of the two estimates (0 when a standard error is 0)."""
+        d = self.migration_elasticity_se * self.rta_effect_se
+        return float(self.covariance / d) if d > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,25 @@ class TradeCostCoefficients:
     note: str
     fallback: bool = False
     estimate: CoefficientEstimate | None = None
+    covariance: float = 0.0
+    """Covariance of the two coefficients used by the Monte Carlo (log points squared): the
+    estimate's when all four values come from it, else 0 (independent draws)."""
+
+    def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``draws`` joint normal draws of (migration elasticity, RTA effect).
+
+        Independent normals when the covariance is 0 (the same stream as before it existed),
+        else a bivariate normal with the estimated covariance matrix.
+        """
+        if self.covariance == 0.0:
+            eps = rng.normal(self.migration_elasticity, self.migration_elasticity_se, draws)
+            rta = rng.normal(self.rta_effect, self.rta_effect_se, draws)
+            return eps, rta
+        cov = np.array([[self.migration_elasticity_se**2, self.covariance],
+                        [self.covariance, self.rta_effect_se**2]])
+        z = rng.multivariate_normal([self.migration_elasticity, self.rta_effect], cov, draws,
+                                    method="cholesky")
+        return z[:, 0], z[:, 1]
 
 
 def cache_dir() -> Path:
@@ -135,7 +164,7 @@ def estimate_coefficients(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate
     if not bool(res.converged):
         raise EstimationError(f"preset {ESTIMATE_PRESET!r} model {ESTIMATE_MODEL!r} did not "
                               "converge")
-    b, se = res.coef(), res.se()
+    b, se, V = res.coef(), res.se(), res.vcov
     for term in (MIGRATION_TERM, RTA_TERM):
         if term not in b.index:
             raise EstimationError(f"preset {ESTIMATE_PRESET!r} model {ESTIMATE_MODEL!r} has no "
@@ -143,7 +172,8 @@ def estimate_coefficients(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate
     return CoefficientEstimate(float(b[MIGRATION_TERM]), float(se[MIGRATION_TERM]),
                                float(b[RTA_TERM]), float(se[RTA_TERM]), ESTIMATE_PRESET,
                                ESTIMATE_MODEL, MIGRATION_TERM, RTA_TERM, int(res.nobs), p.vcov,
-                               store_fingerprint(con))
+                               store_fingerprint(con),
+                               float(V.loc[MIGRATION_TERM, RTA_TERM]))
 
 
 def _read_cache(path: Path, fingerprint: str) -> CoefficientEstimate | None:
@@ -274,6 +304,9 @@ def resolve_trade_cost(spec: Scenario, store: StoreEstimate | None) -> TradeCost
                                    "rta_effect", "rta_effect_se"), given, strict=True)
                 if v is not None]
     extra = f"; given in the scenario file{own}: {', '.join(override)}" if override else ""
+    # the joint distribution only holds for the estimated values themselves
+    if override:
+        extra += "; Monte Carlo draws are independent (the estimated covariance does not apply)"
     return TradeCostCoefficients(*vals, basis="estimated",
                                  note=f"trade-cost coefficients {est.describe()} [{where}]{extra}",
-                                 estimate=est)
+                                 estimate=est, covariance=0.0 if override else est.covariance)

@@ -27,8 +27,10 @@ For each sender-receiver pair ``(s, r)`` and year ``t = 1..T`` (``years_in_force
    migrants counted as low-skilled.
 8. An **access versus co-operation ledger** of what each side gives and gets.
 
-Uncertainty: Monte Carlo over the two trade-cost coefficients (independent normal draws with their
-standard errors; default 500 draws), 90 % intervals from the 5th and 95th percentiles. The
+Uncertainty: Monte Carlo over the two trade-cost coefficients (joint normal draws with the
+estimated covariance matrix of the linkages model when both come from it, independent normal
+draws with their standard errors otherwise; default 500 draws), 90 % intervals from the 5th and
+95th percentiles. The
 coefficients default to the linkages models' estimates on the store (see
 :mod:`labourlink.scenarios.coefficients`); the notes of the result state which were used.
 Remittances and income gains do not depend on those coefficients, so their intervals are points.
@@ -420,8 +422,7 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
     low = high = None
     if draws > 0:
         rng = np.random.default_rng(seed)
-        eps = rng.normal(tc.migration_elasticity, tc.migration_elasticity_se, draws)
-        rta = rng.normal(tc.rta_effect, tc.rta_effect_se, draws)
+        eps, rta = tc.draw(draws, rng)
         sims = {m: np.empty((draws, n)) for m in OUTPUT_FIELDS}
         for k in range(draws):
             g, _ = _ge(problem(float(eps[k]), float(rta[k])), cfg, ref, base_mr, warm)

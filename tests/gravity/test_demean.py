@@ -83,14 +83,14 @@ def test_recover_fixef(problem) -> None:
 def test_parallel_chunks_match_serial_and_dense(problem, n_chunks: int) -> None:
     # the parallel kernels (row chunks with per-chunk group sums) do the same arithmetic as the
     # serial ones; uneven chunks (600 rows in 7) exercise the boundaries
-    from labourlink.gravity.demean import _cg_demean, _cg_demean_par
+    from labourlink.gravity.demean import _cg_demean
 
     fe, X, w = problem
     Ys = np.ascontiguousarray(X.copy())
     Yp = np.ascontiguousarray(X.copy())
-    it_s, ok_s = _cg_demean(Ys, fe.codes, fe.n_groups, w, 1e-12, 10_000)
-    it_p, ok_p = _cg_demean_par(Yp, fe.codes, fe.n_groups, w, 1e-12, 10_000, n_chunks,
-                                np.empty((3, *Yp.shape)))
+    it_s, ok_s = _cg_demean(Ys, fe.codes, fe.n_groups, w, 1e-12, 10_000, 1, np.empty((3, *Ys.shape)))
+    it_p, ok_p = _cg_demean(Yp, fe.codes, fe.n_groups, w, 1e-12, 10_000, n_chunks,
+                            np.empty((3, *Yp.shape)))
     assert ok_s and ok_p
     assert abs(it_s - it_p) <= 1
     np.testing.assert_allclose(Yp, Ys, atol=1e-10)
@@ -102,19 +102,19 @@ def test_large_problems_take_the_parallel_path(problem, monkeypatch: pytest.Monk
 
     fe, X, w = problem
     calls: list[int] = []
-    real = dm._cg_demean_par
+    real = dm._cg_demean
 
     def spy(*args):  # type: ignore[no-untyped-def]
         calls.append(args[-2])
         return real(*args)
 
-    monkeypatch.setattr(dm, "_cg_demean_par", spy)
+    monkeypatch.setattr(dm, "_cg_demean", spy)
     monkeypatch.setattr(dm, "get_num_threads", lambda: 2)
     serial, _, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert calls == []  # 600 x 3 cells: below PARALLEL_MIN_CELLS
+    assert calls == [1]  # 600 x 3 cells: below PARALLEL_MIN_CELLS, one chunk
     monkeypatch.setattr(dm, "PARALLEL_MIN_CELLS", 100)
     par, ok, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert ok and calls == [2]
+    assert ok and calls == [1, 2]
     np.testing.assert_allclose(par, serial, atol=1e-10)
 
 

@@ -140,17 +140,6 @@ def _sweep(R: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray
 
 
 @njit(cache=True)
-def _wcolsq(A: np.ndarray, B: np.ndarray, w: np.ndarray) -> np.ndarray:
-    n, k = A.shape
-    out = np.zeros(k)
-    for i in range(n):
-        wi = w[i]
-        for j in range(k):
-            out[j] += wi * A[i, j] * B[i, j]
-    return out
-
-
-@njit(cache=True)
 def _apply_A(u: np.ndarray, out: np.ndarray, r: np.ndarray, beta: np.ndarray, mode: int,
              codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray, inv: np.ndarray,
              sums: np.ndarray, uv: np.ndarray, aa: np.ndarray, uu: np.ndarray) -> None:
@@ -217,77 +206,6 @@ def _apply_A(u: np.ndarray, out: np.ndarray, r: np.ndarray, beta: np.ndarray, mo
             for g in range(n_groups[q2]):
                 for j in range(k):
                     sums[g, j] = sums[half + g, j]
-
-
-@njit(cache=True)
-def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
-               tol: float, maxiter: int) -> tuple[int, bool]:
-    """CG-accelerated symmetric sweeps; Y (n, k) is overwritten with the residual.
-
-    Solves (I - T) u = (I - T) Y for the fixed-effect part u of Y (T self-adjoint in the
-    weighted inner product) and returns Y - u. One iteration costs 2*n_fe + 1 passes.
-    """
-    n, k = Y.shape
-    inv = _group_inv_weights(codes, n_groups, w)
-    maxg = inv.shape[1]
-    sums = np.zeros((2 * maxg, k))
-    if codes.shape[0] == 1:
-        _sweep(Y, codes, n_groups, w, inv, sums)
-        return 1, True
-    r = np.empty_like(Y)
-    u = np.empty_like(Y)
-    v = np.empty_like(Y)
-    uv = np.zeros(k)
-    ssr = np.zeros(k)
-    yss = np.zeros(k)
-    beta = np.zeros(k)
-    # r = (I - T) Y; ssr = <r, r>; yss = <Y, Y>
-    _apply_A(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, uv, ssr, yss)
-    # floor of the scale: a column (almost) absorbed by the fixed effects converges relative to
-    # 1e-4 of its starting sum of squares instead of chasing its vanishing norm
-    floor = 1e-4 * yss
-    tol2 = tol * tol
-    done = np.zeros(k, dtype=np.bool_)
-    alpha = np.zeros(k)
-    vv = np.zeros(k)
-    uu = np.zeros(k)
-    new_ssr = np.zeros(k)
-    it = 0
-    mode = 1
-    while True:
-        alldone = True
-        for j in range(k):
-            if ssr[j] <= tol2 * max(yss[j], floor[j], 1e-300) or ssr[j] == 0.0:
-                done[j] = True
-            if not done[j]:
-                alldone = False
-        if alldone or it >= maxiter:
-            return it, alldone
-        # u <- r + beta u (fused), v <- (I - T) u
-        _apply_A(u, v, r, beta, mode, codes, n_groups, w, inv, sums, uv, vv, uu)
-        mode = 2
-        for j in range(k):
-            if done[j] or uv[j] <= 0.0:
-                alpha[j] = 0.0
-                done[j] = True
-            else:
-                alpha[j] = ssr[j] / uv[j]
-            new_ssr[j] = 0.0
-            yss[j] = 0.0
-        for i in range(n):
-            wi = w[i]
-            for j in range(k):
-                a = alpha[j]
-                y = Y[i, j] - a * u[i, j]
-                Y[i, j] = y
-                rr = r[i, j] - a * v[i, j]
-                r[i, j] = rr
-                new_ssr[j] += wi * rr * rr
-                yss[j] += wi * y * y
-        for j in range(k):
-            beta[j] = new_ssr[j] / ssr[j] if (ssr[j] > 0 and not done[j]) else 0.0
-            ssr[j] = new_ssr[j]
-        it += 1
 
 
 # --- parallel kernels --------------------------------------------------------------------------
@@ -427,18 +345,26 @@ def _cg_step_par(Y: np.ndarray, r: np.ndarray, u: np.ndarray, v: np.ndarray,
 
 
 @njit(cache=True)
-def _cg_demean_par(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
-                   tol: float, maxiter: int, n_chunks: int, work: np.ndarray) -> tuple[int, bool]:
-    """:func:`_cg_demean` with the passes over the rows split into ``n_chunks`` parallel chunks.
+def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
+               tol: float, maxiter: int, n_chunks: int, work: np.ndarray) -> tuple[int, bool]:
+    """CG-accelerated symmetric sweeps; Y (n, k) is overwritten with the residual.
 
+    Solves (I - T) u = (I - T) Y for the fixed-effect part u of Y (T self-adjoint in the
+    weighted inner product) and returns Y - u. One iteration costs 2*n_fe + 1 passes, split
+    into ``n_chunks`` parallel row chunks when ``n_chunks > 1`` (serial kernels otherwise).
     ``work`` is a (3, n, k) scratch array for the CG vectors (reused across calls by IRLS so
     that large problems do not fault in fresh pages at every demeaning).
     """
     n, k = Y.shape
     inv = _group_inv_weights(codes, n_groups, w)
     maxg = inv.shape[1]
-    sums = np.zeros((maxg, k))
-    loc = np.zeros((n_chunks, maxg, k))
+    par = n_chunks > 1
+    # serial: means of one fixed effect in sums[:maxg], the next accumulated in sums[maxg:]
+    sums = np.zeros((maxg, k)) if par else np.zeros((2 * maxg, k))
+    if codes.shape[0] == 1:
+        _sweep(Y, codes, n_groups, w, inv, np.zeros((2 * maxg, k)))
+        return 1, True
+    loc = np.zeros((n_chunks, maxg, k)) if par else np.zeros((1, 1, k))
     # per-chunk dot products; 8 rows of padding keep the chunks on separate cache lines (the
     # threads update them row by row: shared lines cost 2x)
     part = np.zeros((n_chunks, 3 + 8, k))
@@ -452,7 +378,13 @@ def _cg_demean_par(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np
     ssr = np.zeros(k)
     yss = np.zeros(k)
     beta = np.zeros(k)
-    _apply_A_par(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, loc, bounds, part, uv, ssr, yss)
+    if par:
+        _apply_A_par(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, loc, bounds, part, uv,
+                     ssr, yss)
+    else:
+        _apply_A(Y, r, r, beta, 0, codes, n_groups, w, inv, sums, uv, ssr, yss)
+    # floor of the scale: a column (almost) absorbed by the fixed effects converges relative to
+    # 1e-4 of its starting sum of squares instead of chasing its vanishing norm
     floor = 1e-4 * yss
     tol2 = tol * tol
     done = np.zeros(k, dtype=np.bool_)
@@ -471,8 +403,12 @@ def _cg_demean_par(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np
                 alldone = False
         if alldone or it >= maxiter:
             return it, alldone
-        _apply_A_par(u, v, r, beta, mode, codes, n_groups, w, inv, sums, loc, bounds, part,
-                     uv, vv, uu)
+        # u <- r + beta u (fused), v <- (I - T) u
+        if par:
+            _apply_A_par(u, v, r, beta, mode, codes, n_groups, w, inv, sums, loc, bounds, part,
+                         uv, vv, uu)
+        else:
+            _apply_A(u, v, r, beta, mode, codes, n_groups, w, inv, sums, uv, vv, uu)
         mode = 2
         for j in range(k):
             if done[j] or uv[j] <= 0.0:
@@ -533,16 +469,16 @@ def demean(
         Y = Y.reshape(-1, 1)
     w = np.ascontiguousarray(weights, dtype=np.float64)
     n_chunks = _n_chunks(Y.shape[0] * Y.shape[1]) if fe.n_fe > 1 else 1
+    if work is None or work.shape != (3, *Y.shape) or not work.flags.c_contiguous:
+        work = np.empty((3, *Y.shape)) if fe.n_fe > 1 else np.empty((3, 0, Y.shape[1]))
     if n_chunks > 1:
         # one parallel demeaning at a time: concurrent callers (web server threads) queue here
         # instead of oversubscribing the cores
         with _PARALLEL_LOCK:
-            if work is None or work.shape != (3, *Y.shape) or not work.flags.c_contiguous:
-                work = np.empty((3, *Y.shape))
-            it, ok = _cg_demean_par(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter),
-                                    n_chunks, work)
+            it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter),
+                                n_chunks, work)
     else:
-        it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter))
+        it, ok = _cg_demean(Y, fe.codes, fe.n_groups, w, float(tol), int(maxiter), 1, work)
     return Y, bool(ok), int(it)
 
 

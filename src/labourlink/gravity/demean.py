@@ -89,54 +89,23 @@ def _group_inv_weights(codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray) -
 
 
 @njit(cache=True)
-def _sweep(R: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.ndarray,
-           inv: np.ndarray, sums: np.ndarray) -> None:
-    """In place: R <- (I-P_1)...(I-P_Q)...(I-P_1) R, passes fused (subtract q, accumulate q+1)."""
+def _project_one(R: np.ndarray, codes0: np.ndarray, ng: int, w: np.ndarray, inv0: np.ndarray
+                 ) -> None:
+    """In place: R <- R minus its weighted group means (one fixed effect: exact in one pass)."""
     n, k = R.shape
-    q_n = codes.shape[0]
-    n_steps = 2 * q_n - 1
-    # accumulate first projection
-    q = 0
-    for g in range(n_groups[q]):
-        for j in range(k):
-            sums[g, j] = 0.0
-    c = codes[q]
+    sums = np.zeros((ng, k))
     for i in range(n):
-        g = c[i]
+        g = codes0[i]
         wi = w[i]
         for j in range(k):
             sums[g, j] += wi * R[i, j]
-    for s in range(n_steps):
-        q = s if s < q_n else 2 * q_n - 2 - s
-        for g in range(n_groups[q]):
-            iv = inv[q, g]
-            for j in range(k):
-                sums[g, j] *= iv
-        c = codes[q]
-        if s == n_steps - 1:
-            for i in range(n):
-                g = c[i]
-                for j in range(k):
-                    R[i, j] -= sums[g, j]
-        else:
-            q2 = s + 1 if s + 1 < q_n else 2 * q_n - 3 - s
-            c2 = codes[q2]
-            nxt = sums.shape[0] // 2
-            # means of q live in sums[:maxg]; accumulate q2 into sums[nxt:]
-            for g in range(n_groups[q2]):
-                for j in range(k):
-                    sums[nxt + g, j] = 0.0
-            for i in range(n):
-                g = c[i]
-                h = nxt + c2[i]
-                wi = w[i]
-                for j in range(k):
-                    v = R[i, j] - sums[g, j]
-                    R[i, j] = v
-                    sums[h, j] += wi * v
-            for g in range(n_groups[q2]):
-                for j in range(k):
-                    sums[g, j] = sums[nxt + g, j]
+    for g in range(ng):
+        for j in range(k):
+            sums[g, j] *= inv0[g]
+    for i in range(n):
+        g = codes0[i]
+        for j in range(k):
+            R[i, j] -= sums[g, j]
 
 
 @njit(cache=True)
@@ -358,12 +327,12 @@ def _cg_demean(Y: np.ndarray, codes: np.ndarray, n_groups: np.ndarray, w: np.nda
     n, k = Y.shape
     inv = _group_inv_weights(codes, n_groups, w)
     maxg = inv.shape[1]
+    if codes.shape[0] == 1:
+        _project_one(Y, codes[0], n_groups[0], w, inv[0])
+        return 1, True
     par = n_chunks > 1
     # serial: means of one fixed effect in sums[:maxg], the next accumulated in sums[maxg:]
     sums = np.zeros((maxg, k)) if par else np.zeros((2 * maxg, k))
-    if codes.shape[0] == 1:
-        _sweep(Y, codes, n_groups, w, inv, np.zeros((2 * maxg, k)))
-        return 1, True
     loc = np.zeros((n_chunks, maxg, k)) if par else np.zeros((1, 1, k))
     # per-chunk dot products; 8 rows of padding keep the chunks on separate cache lines (the
     # threads update them row by row: shared lines cost 2x)

@@ -315,7 +315,9 @@ def fit_ppml_irls(
                 start = ZXd
             # the first pass sets the collinearity check: demean it to at least 1e-6
             tol_now = min(inner, 1e-6) if it == 1 else inner
-            if (work is None or work.shape != (3, *start.shape)) and start.size >= PARALLEL_MIN_CELLS:
+            # CG scratch for multi-way fixed effects (one fixed effect is a single projection)
+            if (fe.n_fe > 1 and (work is None or work.shape != (3, *start.shape))
+                    and start.size >= PARALLEL_MIN_CELLS):
                 work = np.empty((3, *start.shape))
             ZXd, ok, nit = demean(start, fe, w, tol=tol_now, maxiter=settings.fixef_maxiter,
                                   start=start, work=work)

@@ -183,6 +183,9 @@ def _apply_A(u: np.ndarray, out: np.ndarray, r: np.ndarray, beta: np.ndarray, mo
 # reduces the slices and scales them by the inverse group weights. Dot products are accumulated
 # per chunk and summed afterwards, so the result does not depend on the scheduling (only on the
 # number of chunks, a fixed function of the thread count).
+# The serial kernels stay: on one thread the chunked version of :func:`_apply_A` costs 5-35%
+# more per application (447k x 3, 26-31 ms vs 19-28 ms, measured by hand), and fits below
+# 100k rows run on one thread.
 
 
 @njit(parallel=True, cache=True)

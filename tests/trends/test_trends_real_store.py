@@ -182,3 +182,48 @@ def test_remittance_sources_agree_where_complete(real):
     assert w["received_usd"].tolist() == pytest.approx(k3["received_usd"].tolist(), rel=1e-6)
     dep = remittance_dependence(top=10, group="ESCAP", source="gdiviz_wdi_2024", con=real)
     assert dep["year"].unique().tolist() == [2022] and dep["received_pct_gdp"].between(0, 100).all()
+
+
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from labourlink.cli import app
+
+    res = CliRunner().invoke(app, ["trends", *args])
+    assert res.exit_code == 0, (res.output, res.exception)
+    return res.stdout
+
+
+def test_overview_contract_for_2024(store):
+    import json
+
+    out = json.loads(_cli("overview", "--group", "ESCAP", "--year", "2024", "--format", "json",
+                          "--store", str(store)))
+    assert set(out) == {"group", "year", "hosted", "emigrants",
+                        "intraregional_share_of_emigrants", "intraregional_share_of_immigrants",
+                        "remittances_received_usd", "remittances_year", "revision"}
+    assert (out["group"], out["year"], out["revision"], out["remittances_year"]) == (
+        "ESCAP", 2024, "2024", 2022)
+    # hosted in ESCAP members, 2024 revision, summed from the bilateral table
+    assert out["hosted"] == 66_984_019
+    again = json.loads(_cli("overview", "--group", "ESCAP", "--year", "2020", "--revision",
+                            "2020", "--format", "json", "--store", str(store)))
+    assert again["revision"] == "2020" and again["hosted"] == 66_607_565  # session-1 figure
+    table = _cli("overview", "--group", "ESCAP", "--store", str(store))
+    assert "Source: UN DESA International Migrant Stock 2024" in table and "2024" in table
+
+
+def test_remittance_corridors_2021_matrix(store, real):
+    import json
+
+    rows = json.loads(_cli("remittance-corridors", "--group", "ESCAP", "-n", "3", "--format",
+                           "json", "--store", str(store)))
+    assert [r["matrix"] for r in rows] == ["2021"] * 3 and rows[0]["year"] == 2021
+    assert (rows[0]["sending"], rows[0]["receiving"]) == ("ARE", "IND")
+    top = real.execute("SELECT usd_million FROM remittance_bilateral WHERE source = "
+                       "'knomad_remittance_matrix_2021' AND sending = 'ARE' AND receiving = "
+                       "'IND'").fetchone()[0]
+    assert rows[0]["remittances_usd_million"] == pytest.approx(top)
+    table = _cli("remittance-corridors", "--world", "-n", "2", "--matrix", "2017", "--store",
+                 str(store))
+    assert "World Bank Bilateral Remittance Matrix 2017" in table and "2017" in table

@@ -333,12 +333,9 @@ def _section_links(ctx: _Ctx) -> Section:
     sec = Section("2", "Trade-migration links")
 
     def estimates() -> None:
-        from labourlink.gravity.panel import build_panel
-        from labourlink.gravity.presets import migration_trade_table, pct_effect
+        from labourlink.gravity.presets import pct_effect
 
-        panel = build_panel("wto", ctx.con, revision=ctx.revision)
-        tab = migration_trade_table(ctx.con, panel=panel, revision=ctx.revision)
-        y0, y1 = int(panel["year"].min()), int(panel["year"].max())
+        tab, (y0, y1), cached = trade_migration_estimates(ctx.con, ctx.revision)
         tab = tab.assign(
             pct_low=[pct_effect(v) for v in tab["conf_low"]],
             pct_high=[pct_effect(v) for v in tab["conf_high"]],
@@ -416,11 +413,75 @@ def _section_links(ctx: _Ctx) -> Section:
             "models add a fixed effect per pair; RTA and distance controls; standard errors "
             "clustered by pair (labourlink.gravity presets 'pair-fe' and 'escap').",
             "ESCAP pairs: the sum of log_mig and its interaction with a dummy for pairs of ESCAP "
-            "members; other pairs: log_mig of the same model.",
+            "members; other pairs: log_mig of the same model."
+            + (" Estimates read from the cache of this store's content (same store fingerprint, "
+               "revision and estimation code)." if cached else ""),
             "Literature: " + str(w["literature"])]))
 
     _guard(sec, ctx, "Migration-trade estimates", estimates, "trade-migration link")
     return sec
+
+
+TRADE_CACHE_VERSION = 1
+
+
+def _gravity_digest() -> str:
+    """16 hex digits of SHA-256 over the gravity package's source: cached estimates are reused
+    only by the same estimation code."""
+    import hashlib
+
+    import labourlink.gravity as g
+
+    h = hashlib.sha256()
+    for p in sorted(Path(g.__file__).resolve().parent.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def trade_migration_estimates(con: duckdb.DuckDBPyConnection, revision: str
+                              ) -> tuple[pd.DataFrame, tuple[int, int], bool]:
+    """:func:`labourlink.gravity.presets.migration_trade_table` on the WTO panel of
+    ``revision``, with the panel's first and last year; cached in
+    ``user_cache_dir()/brief`` by store fingerprint, revision and a digest of the gravity code
+    (an unknown fingerprint is never cached). Returns ``(table, (first, last), cached)``."""
+    import json
+
+    from labourlink.config import user_cache_dir
+    from labourlink.gravity.panel import build_panel
+    from labourlink.gravity.presets import migration_trade_table
+    from labourlink.scenarios.coefficients import store_fingerprint
+
+    fp = store_fingerprint(con)
+    path = None
+    if fp:
+        safe = "".join(ch for ch in fp if ch.isalnum())[:64]
+        path = (user_cache_dir() / "brief"
+                / f"trade-migration-{safe}-rev{revision}-{_gravity_digest()}"
+                  f"-v{TRADE_CACHE_VERSION}.json")
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("fingerprint") == fp and raw.get("revision") == revision:
+                return (pd.DataFrame(raw["table"]), (int(raw["years"][0]), int(raw["years"][1])),
+                        True)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    panel = build_panel("wto", con, revision=revision)
+    tab = migration_trade_table(con, panel=panel, revision=revision)
+    years = (int(panel["year"].min()), int(panel["year"].max()))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"fingerprint": fp, "revision": revision,
+                                       "years": list(years),
+                                       "table": tab.to_dict(orient="records")},
+                                      default=lambda o: o.item() if hasattr(o, "item") else str(o)),
+                           encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # an unwritable cache only costs a re-estimate next time
+    return tab, years, False
 
 
 # ------------------------------------------------------------------------------ 3. remittances
@@ -648,9 +709,9 @@ def _section_agreement(ctx: _Ctx) -> Section:
                 best = out
         if best is not None:
             remit, fig, title, gdp_r, years = best
-            ctx.finding("scenario", f"An agreement of {title}: senders would receive "
-                                    f"{nb.usd_text(remit)} a year more in remittances after "
-                                    f"{years} years; receivers' real GDP: {gdp_r}.", fig,
+            ctx.finding("scenario", f"An agreement of {title} on {ctx.year} stocks: senders "
+                                    f"would gain {nb.usd_text(remit)} a year in remittances "
+                                    f"after {years} years; receivers' real GDP: {gdp_r}.", fig,
                         remittances=nb.usd_text(remit))
 
     _guard(sec, ctx, "Labour-mobility scenarios", scenarios, "agreement scenario")
@@ -817,8 +878,9 @@ def _annexes(ctx: _Ctx, sections: list[Section], prov: pd.DataFrame) -> list[Sec
         files = "; ".join(f"{Path(str(r.file)).name} (sha256 {str(r.sha256)[:16]}, "
                           f"{nb.integer(float(r.rows))} rows)"
                           for r in rows.drop_duplicates("file").itertuples())
+        editions = "; ".join(dict.fromkeys(str(e) for e in rows["edition"]))
         b.items.append(Para(f"{nb_cite(src)} [{src}]: {rows['publisher'].iloc[0]}, "
-                            f"{rows['edition'].iloc[0]}. Files: {files}."))
+                            f"{editions}. Files: {files}."))
     c = Section("C", "Tables", annex=True)
     c.items.append(Para("Every table of this brief, and the data of its figures, in full, as "
                         "CSV files beside it (folder tables/); column names end in their unit."))
@@ -971,10 +1033,15 @@ def _context(ctx: _Ctx, sections: list[Section], findings: list[Finding]) -> dic
     n = len(ctx.members)
     covers = (f"{ctx.label[0].upper()}{ctx.label[1:]} ({n} economies), "
               f"{revision_label(ctx.revision)}, headline year {ctx.year}.")
-    editions = [revision_label(ctx.revision)] + [nb_cite(s) for s in ctx.sources
-                                                 if s != ctx.source][:4]
-    edition = (f"Data editions: {'; '.join(editions)}; full list in Annex B. "
-               f"labourlink {__version__}, {datetime.now(UTC):%d %B %Y}.")
+    from labourlink.store.revisions import REMITTANCE_MATRICES
+
+    headline = [ctx.source, REM_TOTALS, *REMITTANCE_MATRICES.values()]
+    editions = [nb_cite(s) for s in headline if s in ctx.sources or s == ctx.source]
+    others = [s for s in ctx.sources if s not in headline]
+    now = datetime.now(UTC)
+    edition = (f"Data editions: {'; '.join(editions)}"
+               + (f"; and {len(others)} more, listed in Annex B" if others else "")
+               + f". labourlink {__version__}, {now.day} {now:%B %Y}.")
     classes = []
     for i, s in enumerate(sections):
         first_annex = s.annex and (i == 0 or not sections[i - 1].annex)

@@ -175,7 +175,7 @@ def test_openapi_documents_error_shape(client) -> None:
 
 
 def test_store_is_read_only(client) -> None:
-    con = client.app.state.con
+    con = client.app.state.watcher.current().con
     with pytest.raises(duckdb.Error):
         con.execute("CREATE TABLE hack (x INTEGER)")
 

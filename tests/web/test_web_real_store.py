@@ -22,7 +22,7 @@ def real_client(real_store: Path):
     app = create_app(real_store)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    app.state.con.close()
+    app.state.watcher.close()
 
 
 def test_country_numbers_equal_store(real_client, real_store: Path) -> None:

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError, UnknownCountryError
+from labourlink.web.readmodel import ReadModel
 
 STOCK_SOURCE = "undesa_ims2020"
 REM_MATRIX_SOURCE = "wb_remittance_matrix_2017"
@@ -154,6 +155,7 @@ def meta(idx: StoreIndex) -> dict[str, Any]:
         "countries": [{"iso3": k, "name": v, "subregion": idx.subregions.get(k)}
                       for k, v in idx.countries.items()],
         "groups": {g: len(m) for g, m in idx.groups.items()},
+        "group_members": idx.groups,
         "stock_years": idx.stock_years,
         "remittance_years": idx.remittance_years,
         "remittance_matrix_years": idx.remittance_matrix_years,
@@ -215,56 +217,32 @@ def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
             "values": values, "points": points, "provenance": provenance_of(con, sources)}
 
 
-def _rows(cur: duckdb.DuckDBPyConnection, cols: Sequence[str]) -> list[dict[str, Any]]:
-    return [{c: (_num(v) if isinstance(v, float) else v) for c, v in zip(cols, r, strict=True)}
-            for r in cur.fetchall()]
+def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None) -> dict[str, Any]:
+    """Country profile: stocks in and out, top partners, remittances and population.
 
-
-def country(con: duckdb.DuckDBPyConnection, idx: StoreIndex, iso3: str,
-            year: int | None) -> dict[str, Any]:
-    """Country profile: stocks in and out, top partners, remittances and population."""
+    ``remittance_series`` starts at the first year with a remittance value (received, paid or %
+    of GDP) and runs to the last year of the series (years without any value are left out).
+    """
     code = idx.iso3(iso3)
     yr = idx.stock_year(year)
-    p = {"s": STOCK_SOURCE, "y": yr, "c": code}
-    series = _rows(con.execute(
-        "SELECT year, "
-        " SUM(persons) FILTER (WHERE destination=$c AND sex='total') AS immigrants_persons, "
-        " SUM(persons) FILTER (WHERE origin=$c AND sex='total') AS emigrants_persons, "
-        " SUM(persons) FILTER (WHERE destination=$c AND sex='female') AS female_immigrants "
-        "FROM migrant_stock WHERE source=$s AND (destination=$c OR origin=$c) "
-        "GROUP BY year ORDER BY year", {"s": STOCK_SOURCE, "c": code}),
-        ["year", "immigrants_persons", "emigrants_persons", "female_immigrants_persons"])
+    series = model.country_series(code)
     this = next((r for r in series if r["year"] == yr), {})
     immigrants = this.get("immigrants_persons")
-    emigrants = this.get("emigrants_persons")
-    partners = _rows(con.execute(
-        "SELECT CASE WHEN m.destination=$c THEN 'in' ELSE 'out' END AS side, "
-        " CASE WHEN m.destination=$c THEN m.origin ELSE m.destination END AS iso3, "
-        " m.persons FROM migrant_stock m WHERE m.source=$s AND m.year=$y AND m.sex='total' "
-        " AND (m.destination=$c OR m.origin=$c) AND m.origin <> m.destination", p),
-        ["side", "iso3", "persons"])
 
     def top(side: str) -> list[dict[str, Any]]:
-        rows = sorted((r for r in partners if r["side"] == side),
-                      key=lambda r: (-(r["persons"] or 0.0), r["iso3"]))[:10]
-        return [{"iso3": r["iso3"], "name": idx.countries.get(r["iso3"], r["iso3"]),
-                 "persons": r["persons"]} for r in rows]
+        return [{"iso3": p, "name": idx.countries.get(p, p), "persons": v}
+                for p, v in model.top_partners(code, yr, side)]
 
-    rem = _rows(con.execute(
-        "SELECT year, "
-        " max(value) FILTER (WHERE code=$rin AND source=$r) AS received_usd, "
-        " max(value) FILTER (WHERE code=$rout AND source=$r) AS paid_usd, "
-        " max(value) FILTER (WHERE code=$rpct AND source=$r) AS received_pct_gdp, "
-        " max(value) FILTER (WHERE code=$pop AND source='datahub_wdi') AS population_persons "
-        "FROM indicator WHERE iso3=$c AND list_contains($codes, code) GROUP BY year ORDER BY year",
-        {"c": code, "r": REM_SOURCE, "rin": REM_RECEIVED, "rout": REM_PAID, "rpct": REM_PCT_GDP,
-         "pop": POP_CODE, "codes": [REM_RECEIVED, REM_PAID, REM_PCT_GDP, POP_CODE]}),
-        ["year", "received_usd", "paid_usd", "received_pct_gdp", "population_persons"])
+    rem = model.remittance_series(code)
     population = next((r["population_persons"] for r in rem if r["year"] == yr), None)
+    keys = ("received_usd", "paid_usd", "received_pct_gdp")
+    first = next((k for k, r in enumerate(rem) if any(r[c] is not None for c in keys)), len(rem))
+    rem_shown = [r for r in rem[first:] if any(
+        r[c] is not None for c in (*keys, "population_persons"))]
     return {
         "iso3": code, "name": idx.countries[code], "subregion": idx.subregions.get(code),
         "year": yr, "years": idx.stock_years,
-        "immigrants_persons": immigrants, "emigrants_persons": emigrants,
+        "immigrants_persons": immigrants, "emigrants_persons": this.get("emigrants_persons"),
         "female_immigrants_persons": this.get("female_immigrants_persons"),
         "population_persons": population,
         "immigrant_share_pct": (100.0 * immigrants / population
@@ -273,44 +251,26 @@ def country(con: duckdb.DuckDBPyConnection, idx: StoreIndex, iso3: str,
         "top_destinations": top("out"),
         "stock_series": [{k: v for k, v in r.items() if k != "female_immigrants_persons"}
                          for r in series],
-        "remittance_series": [r for r in rem if any(
-            r[k] is not None for k in ("received_usd", "paid_usd", "received_pct_gdp",
-                                       "population_persons"))],
-        "provenance": idx.provenance([STOCK_SOURCE, REM_SOURCE, "datahub_wdi"]),
+        "remittance_series": rem_shown,
+        "remittance_first_year": rem_shown[0]["year"] if rem_shown else None,
+        "provenance": idx.provenance([model.source, REM_SOURCE, "datahub_wdi"]),
     }
 
 
-def corridor(con: duckdb.DuckDBPyConnection, idx: StoreIndex, origin: str,
-             destination: str) -> dict[str, Any]:
+def corridor(model: ReadModel, idx: StoreIndex, origin: str, destination: str) -> dict[str, Any]:
     """A corridor origin -> destination: stock time series both ways and remittances."""
     o = idx.iso3(origin, "origin")
     d = idx.iso3(destination, "destination")
     if o == d:
         raise InvalidArgumentError("destination", destination, "a country other than the origin")
-    series = _rows(con.execute(
-        "SELECT year, "
-        " SUM(CASE WHEN origin=$o AND destination=$d AND sex='total' THEN persons END) "
-        "   AS migrants_persons, "
-        " SUM(CASE WHEN origin=$o AND destination=$d AND sex='female' THEN persons END) "
-        "   AS female_migrants_persons, "
-        " SUM(CASE WHEN origin=$d AND destination=$o AND sex='total' THEN persons END) "
-        "   AS reverse_migrants_persons "
-        "FROM migrant_stock WHERE source=$s AND ((origin=$o AND destination=$d) OR "
-        " (origin=$d AND destination=$o)) GROUP BY year ORDER BY year",
-        {"s": STOCK_SOURCE, "o": o, "d": d}),
-        ["year", "migrants_persons", "female_migrants_persons", "reverse_migrants_persons"])
-    rem = _rows(con.execute(
-        "SELECT year, usd_million FROM remittance_bilateral WHERE source=$s AND sending=$d "
-        "AND receiving=$o ORDER BY year", {"s": REM_MATRIX_SOURCE, "o": o, "d": d}),
-        ["year", "usd_million"])
     return {
         "origin": o, "origin_name": idx.countries[o],
         "destination": d, "destination_name": idx.countries[d],
-        "stock_series": series,
-        "remittances_usd_million": rem,
+        "stock_series": model.corridor_series(o, d),
+        "remittances_usd_million": model.corridor_remittances(o, d),
         "remittance_note": ("World Bank bilateral remittance estimate, sent from the destination "
                             "(host) to the origin, US$ million"),
-        "provenance": idx.provenance([STOCK_SOURCE, REM_MATRIX_SOURCE]),
+        "provenance": idx.provenance([model.source, REM_MATRIX_SOURCE]),
     }
 
 

@@ -23,8 +23,17 @@ const LL = {
     if (digits !== undefined) return Number(v).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
     return Math.round(Number(v)).toLocaleString("en-US");
   },
+  // significant-digit format for results of any size (0.00012 %, 1.2e9 US$)
+  sig(v, n) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    const x = Number(v), a = Math.abs(x);
+    if (a >= 1000) return Math.round(x).toLocaleString("en-US");
+    if (a === 0) return "0";
+    return Number(x.toPrecision(n || 3)).toLocaleString("en-US", {maximumSignificantDigits: n || 3});
+  },
   meta: null,
   async loadMeta() { if (!LL.meta) LL.meta = await LL.api("/api/meta"); return LL.meta; },
+  names() { const m = {}; if (LL.meta) for (const c of LL.meta.countries) m[c.iso3] = c.name; return m; },
   fillSelect(sel, items, value) {
     sel.innerHTML = "";
     for (const it of items) {
@@ -34,6 +43,9 @@ const LL = {
     if (value !== undefined && value !== null) sel.value = String(value);
   },
   countryItems(meta) { return meta.countries.map(c => ({value: c.iso3, label: c.iso3 + " – " + c.name})); },
+  groupItems(meta) {
+    return Object.keys(meta.group_members).sort().map(g => ({value: g, label: g + " (" + meta.group_members[g].length + ")"}));
+  },
   fillTable(id, rows, cells) {
     const tb = document.querySelector("#" + id + " tbody");
     tb.innerHTML = "";
@@ -48,3 +60,5 @@ const LL = {
   },
   param(name) { return new URLSearchParams(window.location.search).get(name); },
 };
+// no form on these pages submits to the server: scripts handle them
+document.addEventListener("submit", e => e.preventDefault());

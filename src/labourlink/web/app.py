@@ -45,6 +45,7 @@ from labourlink import __version__
 from labourlink.errors import InvalidArgumentError, LabourlinkError, UnknownCountryError
 from labourlink.report.mobility import MAX_MOBILITY_DRAWS
 from labourlink.report.scenario import MAX_DRAWS, ScenarioUnavailable
+from labourlink.store.revisions import stock_source
 from labourlink.web import designer, queries
 from labourlink.web.jobs import Busy, JobFailed, JobRunner, Unavailable
 from labourlink.web.state import Snapshot, StoreWatcher
@@ -352,12 +353,24 @@ def _cursor(request: Request) -> Any:
         cur.close()
 
 
+def _revision(
+    request: Request,
+    revision: Annotated[str | None, Query(
+        pattern="^(2020|2024)$",
+        description="UN DESA International Migrant Stock revision: 2024 (default) or 2020")] = None,
+) -> str:
+    """The revision asked for (validated against the store), or the server's default."""
+    return _snapshot(request).index.revision(revision)
+
+
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
 Snap = Annotated[Snapshot, Depends(_snapshot)]
+Rev = Annotated[str, Depends(_revision)]
 
 
 def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int = 4,
-               check_interval: float = 1.0, body_limit: int = BODY_LIMIT) -> FastAPI:
+               check_interval: float = 1.0, body_limit: int = BODY_LIMIT,
+               revision: str | None = None) -> FastAPI:
     """Build the app on the store at ``store`` (default ``LABOURLINK_STORE``), read-only.
 
     Parameters
@@ -371,6 +384,10 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
         Seconds between checks of the store file for a rebuild.
     body_limit
         Largest request body in bytes (413 above).
+    revision
+        Default UN DESA migrant stock revision (``"2024"`` or ``"2020"``; it must be in the
+        store). None: 2024, or the newest revision the store holds. Requests choose another with
+        ``?revision=``; answers with stock numbers carry ``"revision"``.
 
     Raises :class:`labourlink.errors.StoreError` when the store does not exist.
     """
@@ -381,9 +398,10 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
     connect(path, read_only=True).close()  # a clear StoreError when it is missing
 
     def warm(snap: Snapshot) -> None:
-        snap.read_model(queries.STOCK_SOURCE)
+        if snap.index.stock_years:
+            snap.read_model(stock_source(snap.index.default_revision))
 
-    watcher = StoreWatcher(path, check_interval=check_interval, on_open=warm)
+    watcher = StoreWatcher(path, check_interval=check_interval, on_open=warm, revision=revision)
     runner = JobRunner(workers=workers, queue=queue)
     cache = ResponseCache()
 
@@ -405,7 +423,7 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
     app.state.runner = runner
     app.state.cache = cache
     app.add_middleware(Guard, watcher=watcher, cache=cache, body_limit=body_limit)
-    coverage_cache: dict[tuple[str, int, str], dict[str, Any]] = {}
+    coverage_cache: dict[tuple[str, str, int, str], dict[str, Any]] = {}
     env = Environment(loader=PackageLoader("labourlink.web", "templates"),
                       autoescape=select_autoescape(["html"]))
 
@@ -474,6 +492,8 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
     @app.get("/api/health", tags=["meta"], summary="Liveness, store and worker summary")
     async def health(snap: Snap) -> Response:
         return ok({"version": __version__, "countries": len(snap.index.countries),
+                   "revision": snap.index.default_revision,
+                   "revisions": sorted(snap.index.stock_years_by_revision),
                    "stock_years": snap.index.stock_years, "store_key": snap.key,
                    "jobs": {"workers": runner.workers, "queue": runner.queue,
                             "started": runner.started, "rejected": runner.rejected},
@@ -481,54 +501,57 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
                              "misses": cache.misses}})
 
     @app.get("/api/meta", tags=["meta"], summary="Countries, groups, years and sources")
-    async def meta(snap: Snap) -> Response:
-        return ok(queries.meta(snap.index))
+    async def meta(snap: Snap, rev: Rev) -> Response:
+        return ok(queries.meta(snap.index, rev))
 
     @app.get("/api/map", tags=["map"], summary="Values by ISO3 for a map layer and year")
     def map_values(
-        con: Con, snap: Snap,
+        con: Con, snap: Snap, rev: Rev,
         layer: Annotated[str, Query(description="immigrants | emigrants | remittances_pct_gdp",
                                     max_length=40)] = "immigrants",
         year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     ) -> Response:
-        return ok(queries.map_layer(con, snap.index, layer, year))
+        return ok(queries.map_layer(con, snap.index, layer, year, rev))
 
     @app.get("/api/country/{iso3}", tags=["countries"], summary="Country profile")
     async def country(
-        snap: Snap,
+        snap: Snap, rev: Rev,
         iso3: Annotated[str, PathParam(min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")],
         year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     ) -> Response:
-        return ok(queries.country(snap.read_model(queries.STOCK_SOURCE), snap.index, iso3, year))
+        return ok(queries.country(snap.read_model(stock_source(rev)), snap.index, iso3, year,
+                                  rev))
 
     @app.get("/api/corridor", tags=["corridors"], summary="Origin -> destination corridor")
     async def corridor(
-        snap: Snap,
+        snap: Snap, rev: Rev,
         origin: Annotated[str, Query(min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")],
         destination: Annotated[str, Query(min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")],
     ) -> Response:
-        return ok(queries.corridor(snap.read_model(queries.STOCK_SOURCE), snap.index, origin,
-                                   destination))
+        return ok(queries.corridor(snap.read_model(stock_source(rev)), snap.index, origin,
+                                   destination, rev))
 
     @app.get("/api/corridors/top", tags=["corridors"], summary="Largest corridors in a year")
     def top_corridors(
-        con: Con, snap: Snap,
+        con: Con, snap: Snap, rev: Rev,
         year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
         n: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> Response:
-        yr = snap.index.stock_year(year)
+        yr = snap.index.stock_year(year, revision=rev)
+        src = stock_source(rev)
         df = con.execute(
             "SELECT m.origin, m.destination, m.persons FROM migrant_stock m WHERE m.source = ? "
             "AND m.year = ? AND m.sex = 'total' AND m.origin IN (SELECT iso3 FROM country) "
             "AND m.destination IN (SELECT iso3 FROM country) "
             "ORDER BY m.persons DESC, m.origin, m.destination LIMIT ?",
-            [queries.STOCK_SOURCE, yr, n]).df()
-        return ok({"year": yr, "corridors": queries.records(df),
-                   "provenance": queries.provenance_of(con, [queries.STOCK_SOURCE])})
+            [src, yr, n]).df()
+        return ok({**queries.revision_info(snap.index, rev), "year": yr,
+                   "corridors": queries.records(df),
+                   "provenance": queries.provenance_of(con, [src])})
 
     @app.get("/api/governance", tags=["governance"], summary="Labour and trade agreements")
     def governance(
-        con: Con, snap: Snap,
+        con: Con, snap: Snap, rev: Rev,
         iso3: Annotated[str | None, Query(min_length=3, max_length=3,
                                           pattern="^[A-Za-z]{3}$")] = None,
         year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
@@ -537,13 +560,13 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
     ) -> Response:
         idx = snap.index
         out = queries.governance(con, idx, iso3)
-        key = (snap.key, idx.stock_year(year), idx.group(group))
+        key = (snap.key, rev, idx.stock_year(year, revision=rev), idx.group(group))
         if key not in coverage_cache:
             if len(coverage_cache) > 64:
                 coverage_cache.clear()
-            coverage_cache[key] = _governance_coverage(con, idx, key[1], key[2])
+            coverage_cache[key] = _governance_coverage(con, key[2], key[3], rev)
         out["coverage"] = coverage_cache[key]
-        return ok(out)
+        return ok({**queries.revision_info(idx, rev), **out})
 
     @app.get("/api/models", tags=["models"], summary="Model presets")
     def models(con: Con) -> Response:
@@ -600,7 +623,7 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
             raise InvalidArgumentError("example", body.example, sorted(examples()))
         out = await job(snap, "mobility", body.model_dump())
         return ok({**out, "provenance": snap.index.provenance(
-            [queries.STOCK_SOURCE, "wb_remittance_matrix_2017", "wdi_remittances"])})
+            [stock_source(out["revision"]), "wb_remittance_matrix_2017", "wdi_remittances"])})
 
     @app.post("/api/designer/validate", tags=["designer"],
               summary="Validate a design as `labourlink scenario run` does; its YAML file")
@@ -616,15 +639,15 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
 
     @app.post("/api/designer/run", tags=["designer"],
               summary="Run a design (the same numbers as `labourlink scenario run`)")
-    async def designer_run(snap: Snap, body: DesignRequest) -> Response:
+    async def designer_run(snap: Snap, rev: Rev, body: DesignRequest) -> Response:
         _check_spec(body.spec, "spec")
         out = await job(snap, "design", {"spec": body.spec, "draws": body.draws,
-                                         "seed": body.seed})
+                                         "seed": body.seed, "revision": rev})
         return ok({**out, "provenance": _design_provenance(snap, [out])})
 
     @app.post("/api/designer/compare", tags=["designer"],
               summary="Compare two designs (the same as `labourlink scenario compare`)")
-    async def designer_compare(snap: Snap, body: CompareRequest) -> Response:
+    async def designer_compare(snap: Snap, rev: Rev, body: CompareRequest) -> Response:
         import asyncio
 
         import pandas as pd
@@ -635,14 +658,16 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
         if problems:
             raise SpecInvalid(problems)
         ra, rb = await asyncio.gather(
-            job(snap, "design", {"spec": body.a, "draws": body.draws, "seed": body.seed}),
-            job(snap, "design", {"spec": body.b, "draws": body.draws, "seed": body.seed}))
+            job(snap, "design", {"spec": body.a, "draws": body.draws, "seed": body.seed,
+                                 "revision": rev}),
+            job(snap, "design", {"spec": body.b, "draws": body.draws, "seed": body.seed,
+                                 "revision": rev}))
         sa, sb = ra["spec"], rb["spec"]
         parties = compare_parties(sa["senders"], sa["receivers"], sb["senders"], sb["receivers"])
         fa = pd.DataFrame.from_dict(json.loads(ra["json"])["countries"], orient="index")
         fb = pd.DataFrame.from_dict(json.loads(rb["json"])["countries"], orient="index")
         table = compare_frame(fa, fb, parties)
-        return ok({"a": ra, "b": rb, "parties": parties, "table": queries.records(table),
+        return ok({"revision": ra["revision"], "a": ra, "b": rb, "parties": parties, "table": queries.records(table),
                    "scenarios": [json.loads(ra["json"]), json.loads(rb["json"])],
                    "provenance": _design_provenance(snap, [ra, rb])})
 
@@ -678,25 +703,31 @@ def _check_spec(spec: dict[str, Any], where: str) -> None:
 
 
 def _design_provenance(snap: Snapshot, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    trade = [r["baseline"]["trade_source"] for r in results]
+    srcs = [s for r in results for s in (stock_source(r["revision"]),
+                                         r["baseline"]["trade_source"])]
     return snap.index.provenance(list(dict.fromkeys(
-        [queries.STOCK_SOURCE, "wb_remittance_matrix_2017", "datahub_wdi", "pwt_10.01", *trade])))
+        [*srcs, "wb_remittance_matrix_2017", "datahub_wdi", "pwt_10.01"])))
 
 
-def _governance_coverage(con: duckdb.DuckDBPyConnection, idx: queries.StoreIndex,
-                         year: int | None, group: str) -> dict[str, Any]:
-    """Corridor coverage from ``labourlink.governance`` (or a plain 'not available yet' note)."""
+def _governance_coverage(con: duckdb.DuckDBPyConnection, yr: int, group: str,
+                         rev: str) -> dict[str, Any]:
+    """Corridor coverage (``labourlink.governance``) on the stocks of revision ``rev``."""
     try:
-        from labourlink.governance.coverage import coverage, largest_uncovered
+        from labourlink.governance.coverage import (
+            corridor_stocks,
+            coverage_from,
+            largest_uncovered,
+        )
         from labourlink.governance.registry import load_registry
     except ImportError as exc:
         return {"available": False, "note": f"governance coverage: not available yet ({exc})"}
-    yr = idx.stock_year(year)
     try:
-        res = coverage(con, load_registry(con), yr, group)
+        stocks = corridor_stocks(con, yr, group, "either", source=stock_source(rev))
+        res = coverage_from(load_registry(con).records, stocks, yr, group)
     except NotImplementedError as exc:
         return {"available": False, "note": f"governance coverage: not available yet ({exc})"}
-    return {"available": True, "year": yr, "group": group, "summary": res.summary(),
+    return {"available": True, "year": yr, "group": group, "revision": rev,
+            "summary": res.summary(),
             "share_covered": queries._num(res.share_covered),
             "tidy": queries.records(res.tidy()),
             "largest_uncovered": queries.records(largest_uncovered(res, 15))}

@@ -17,10 +17,17 @@ import duckdb
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError, UnknownCountryError
+from labourlink.store.revisions import (
+    DEFAULT_REMITTANCE_MATRIX,
+    DEFAULT_REVISION,
+    REMITTANCE_MATRICES,
+    REVISIONS,
+    normalise_revision,
+    revision_label,
+    stock_source,
+)
 from labourlink.web.readmodel import ReadModel
 
-STOCK_SOURCE = "undesa_ims2020"
-REM_MATRIX_SOURCE = "wb_remittance_matrix_2017"
 REM_SOURCE = "wdi_remittances"
 REM_RECEIVED = "BX.TRF.PWKR.CD.DT"
 REM_PAID = "BM.TRF.PWKR.CD.DT"
@@ -29,8 +36,8 @@ POP_CODE = "SP.POP.TOTL"
 
 #: Map layers of ``/api/map``: id -> (label, unit).
 MAP_LAYERS: dict[str, tuple[str, str]] = {
-    "immigrants": ("International migrants living in the country (UN DESA IMS 2020)", "persons"),
-    "emigrants": ("Emigrants born in the country, living abroad (UN DESA IMS 2020)", "persons"),
+    "immigrants": ("International migrants living in the country (UN DESA)", "persons"),
+    "emigrants": ("Emigrants born in the country, living abroad (UN DESA)", "persons"),
     "remittances_pct_gdp": ("Personal remittances received (WDI)", "% of GDP"),
 }
 
@@ -74,15 +81,28 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class StoreIndex:
-    """What the store holds: country codes and names, groups, years per series (read once)."""
+    """What the store holds: country codes and names, groups, years per series (read once).
+
+    ``stock_years_by_revision`` has the years of every UN DESA revision of
+    :data:`labourlink.store.revisions.REVISIONS` that the store holds; ``default_revision`` is
+    :data:`~labourlink.store.revisions.DEFAULT_REVISION` (2024) when the store holds it, else the
+    newest revision it holds (the answers always say which revision they use).
+    """
 
     countries: dict[str, str]
     subregions: dict[str, str | None]
     groups: dict[str, list[str]]
-    stock_years: list[int]
+    stock_years_by_revision: dict[str, list[int]]
+    default_revision: str
     remittance_years: list[int]
+    remittance_matrix_source: str
     remittance_matrix_years: list[int]
     sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def stock_years(self) -> list[int]:
+        """Years of the default revision."""
+        return self.stock_years_by_revision.get(self.default_revision, [])
 
     def provenance(self, sources: Sequence[str]) -> list[dict[str, Any]]:
         """Source, edition and publisher of the given source ids (from the store's provenance)."""
@@ -91,8 +111,12 @@ class StoreIndex:
                  "publisher": by.get(s, {}).get("publisher")} for s in sources]
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection) -> StoreIndex:
-        """Read the index from a store connection."""
+    def read(cls, con: duckdb.DuckDBPyConnection, revision: str | None = None) -> StoreIndex:
+        """Read the index from a store connection.
+
+        ``revision``: the default revision asked for (``labourlink serve --revision``); it must
+        be in the store. ``None``: 2024, or the newest revision the store holds.
+        """
         rows = con.execute(
             "SELECT iso3, name, escap_subregion FROM country ORDER BY iso3").fetchall()
         groups: dict[str, list[str]] = {}
@@ -103,6 +127,28 @@ class StoreIndex:
         def years(sql: str, params: Sequence[Any]) -> list[int]:
             return [int(r[0]) for r in con.execute(sql, list(params)).fetchall()]
 
+        by_rev: dict[str, list[int]] = {}
+        for rev, src in REVISIONS.items():
+            ys = years("SELECT DISTINCT year FROM migrant_stock WHERE source = ? ORDER BY 1", [src])
+            if ys:
+                by_rev[rev] = ys
+        if revision is not None:
+            default = normalise_revision(revision)
+            if default not in by_rev:
+                raise InvalidArgumentError("revision", revision, sorted(by_rev) or "a revision in "
+                                           "the store (it has none; run `labourlink data build`)")
+        elif DEFAULT_REVISION in by_rev or not by_rev:
+            default = DEFAULT_REVISION
+        else:
+            default = max(by_rev)
+        mat_years: list[int] = []
+        mat_source = REMITTANCE_MATRICES[DEFAULT_REMITTANCE_MATRIX]
+        for src in REMITTANCE_MATRICES.values():  # newest edition the store holds
+            mat_years = years("SELECT DISTINCT year FROM remittance_bilateral WHERE source = ? "
+                              "ORDER BY 1", [src])
+            if mat_years:
+                mat_source = src
+                break
         prov = con.execute(
             "SELECT source, any_value(edition), any_value(publisher), count(*) FROM provenance "
             "GROUP BY source ORDER BY source").fetchall()
@@ -110,12 +156,12 @@ class StoreIndex:
             countries={r[0]: r[1] for r in rows},
             subregions={r[0]: r[2] for r in rows},
             groups=groups,
-            stock_years=years("SELECT DISTINCT year FROM migrant_stock WHERE source = ? "
-                              "ORDER BY 1", [STOCK_SOURCE]),
+            stock_years_by_revision=by_rev,
+            default_revision=default,
             remittance_years=years("SELECT DISTINCT year FROM indicator WHERE source = ? AND "
                                    "code = ? ORDER BY 1", [REM_SOURCE, REM_RECEIVED]),
-            remittance_matrix_years=years("SELECT DISTINCT year FROM remittance_bilateral "
-                                          "WHERE source = ? ORDER BY 1", [REM_MATRIX_SOURCE]),
+            remittance_matrix_source=mat_source,
+            remittance_matrix_years=mat_years,
             sources=[{"source": s, "edition": e, "publisher": p, "files": int(n)}
                      for s, e, p, n in prov],
         )
@@ -130,15 +176,27 @@ class StoreIndex:
                                       "table; GET /api/meta lists the codes")
         return code
 
-    def stock_year(self, year: int | None, name: str = "year") -> int:
-        """Validate a migrant-stock year (default: the latest)."""
-        if not self.stock_years:
+    def revision(self, value: str | None) -> str:
+        """Validate a revision (``"2024"``, ``"2020"``; None: the default) against the store."""
+        if value is None:
+            return self.default_revision
+        rev = normalise_revision(value)
+        if rev not in self.stock_years_by_revision:
+            raise InvalidArgumentError("revision", value, sorted(self.stock_years_by_revision)
+                                       or "a revision in the store (run `labourlink data build`)")
+        return rev
+
+    def stock_year(self, year: int | None, name: str = "year", revision: str | None = None) -> int:
+        """Validate a migrant-stock year of ``revision`` (default: its latest year)."""
+        rev = self.revision(revision)
+        ys = self.stock_years_by_revision.get(rev, [])
+        if not ys:
             raise InvalidArgumentError(name, year, "a year of the migrant_stock table, which is "
                                        "empty (run `labourlink data build`)")
         if year is None:
-            return self.stock_years[-1]
-        if year not in self.stock_years:
-            raise InvalidArgumentError(name, year, self.stock_years)
+            return ys[-1]
+        if year not in ys:
+            raise InvalidArgumentError(name, year, ys)
         return year
 
     def group(self, value: str) -> str:
@@ -149,15 +207,26 @@ class StoreIndex:
         return code
 
 
-def meta(idx: StoreIndex) -> dict[str, Any]:
-    """Countries, groups, years and sources held by the store."""
+def revision_info(idx: StoreIndex, rev: str) -> dict[str, Any]:
+    """``{"revision", "revision_label", "stock_source"}`` for answers that carry stock numbers."""
+    return {"revision": rev, "revision_label": revision_label(rev),
+            "stock_source": stock_source(rev)}
+
+
+def meta(idx: StoreIndex, rev: str) -> dict[str, Any]:
+    """Countries, groups, years (of revision ``rev``) and sources held by the store."""
     return {
+        **revision_info(idx, rev),
+        "default_revision": idx.default_revision,
+        "revisions": {r: {"stock_source": stock_source(r), "label": revision_label(r),
+                          "years": ys} for r, ys in idx.stock_years_by_revision.items()},
         "countries": [{"iso3": k, "name": v, "subregion": idx.subregions.get(k)}
                       for k, v in idx.countries.items()],
         "groups": {g: len(m) for g, m in idx.groups.items()},
         "group_members": idx.groups,
-        "stock_years": idx.stock_years,
+        "stock_years": idx.stock_years_by_revision.get(rev, []),
         "remittance_years": idx.remittance_years,
+        "remittance_matrix": idx.remittance_matrix_source,
         "remittance_matrix_years": idx.remittance_matrix_years,
         "map_layers": {k: {"label": v[0], "unit": v[1]} for k, v in MAP_LAYERS.items()},
         "sources": idx.sources,
@@ -177,20 +246,27 @@ def provenance_of(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> lis
 
 
 def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
-              year: int | None) -> dict[str, Any]:
-    """Values by ISO3 for one map layer and year, plus points for every country with a value."""
+              year: int | None, rev: str) -> dict[str, Any]:
+    """Values by ISO3 for one map layer and year, plus points for every country with a value.
+
+    The stock layers read UN DESA revision ``rev``; the answer carries ``revision``.
+    """
     if layer not in MAP_LAYERS:
         raise InvalidArgumentError("layer", layer, list(MAP_LAYERS))
     label, unit = MAP_LAYERS[layer]
+    extra: dict[str, Any] = {}
     if layer in ("immigrants", "emigrants"):
-        yr = idx.stock_year(year)
+        yr = idx.stock_year(year, revision=rev)
         col = "destination" if layer == "immigrants" else "origin"
+        src = stock_source(rev)
         rows = con.execute(
             f"SELECT {col}, SUM(persons) FROM migrant_stock WHERE source = ? AND year = ? "
             f"AND sex = 'total' AND {col} IN (SELECT iso3 FROM country) GROUP BY 1",
-            [STOCK_SOURCE, yr]).fetchall()
-        sources = [STOCK_SOURCE]
-        years = idx.stock_years
+            [src, yr]).fetchall()
+        sources = [src]
+        years = idx.stock_years_by_revision[rev]
+        label = label.replace("(UN DESA)", f"(UN DESA IMS {rev})")
+        extra = revision_info(idx, rev)
     else:
         years = [int(r[0]) for r in con.execute(
             "SELECT DISTINCT year FROM indicator WHERE source = ? AND code = ? ORDER BY 1",
@@ -213,18 +289,19 @@ def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
     points: dict[str, dict[str, Any]] = {}
     for iso, lat, lon, kind, src in pts:
         points.setdefault(iso, {"lat": _num(lat), "lon": _num(lon), "kind": kind, "source": src})
-    return {"layer": layer, "label": label, "unit": unit, "year": yr, "years": years,
+    return {**extra, "layer": layer, "label": label, "unit": unit, "year": yr, "years": years,
             "values": values, "points": points, "provenance": provenance_of(con, sources)}
 
 
-def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None) -> dict[str, Any]:
+def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None,
+            rev: str) -> dict[str, Any]:
     """Country profile: stocks in and out, top partners, remittances and population.
 
     ``remittance_series`` starts at the first year with a remittance value (received, paid or %
     of GDP) and runs to the last year of the series (years without any value are left out).
     """
     code = idx.iso3(iso3)
-    yr = idx.stock_year(year)
+    yr = idx.stock_year(year, revision=rev)
     series = model.country_series(code)
     this = next((r for r in series if r["year"] == yr), {})
     immigrants = this.get("immigrants_persons")
@@ -240,8 +317,9 @@ def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None) -> d
     rem_shown = [r for r in rem[first:] if any(
         r[c] is not None for c in (*keys, "population_persons"))]
     return {
+        **revision_info(idx, rev),
         "iso3": code, "name": idx.countries[code], "subregion": idx.subregions.get(code),
-        "year": yr, "years": idx.stock_years,
+        "year": yr, "years": idx.stock_years_by_revision[rev],
         "immigrants_persons": immigrants, "emigrants_persons": this.get("emigrants_persons"),
         "female_immigrants_persons": this.get("female_immigrants_persons"),
         "population_persons": population,
@@ -257,20 +335,23 @@ def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None) -> d
     }
 
 
-def corridor(model: ReadModel, idx: StoreIndex, origin: str, destination: str) -> dict[str, Any]:
+def corridor(model: ReadModel, idx: StoreIndex, origin: str, destination: str,
+             rev: str) -> dict[str, Any]:
     """A corridor origin -> destination: stock time series both ways and remittances."""
     o = idx.iso3(origin, "origin")
     d = idx.iso3(destination, "destination")
     if o == d:
         raise InvalidArgumentError("destination", destination, "a country other than the origin")
     return {
+        **revision_info(idx, rev),
         "origin": o, "origin_name": idx.countries[o],
         "destination": d, "destination_name": idx.countries[d],
         "stock_series": model.corridor_series(o, d),
         "remittances_usd_million": model.corridor_remittances(o, d),
-        "remittance_note": ("World Bank bilateral remittance estimate, sent from the destination "
-                            "(host) to the origin, US$ million"),
-        "provenance": idx.provenance([model.source, REM_MATRIX_SOURCE]),
+        "remittance_matrix": model.remittance_source,
+        "remittance_note": (f"World Bank bilateral remittance estimate ({model.remittance_source}"
+                            "), sent from the destination (host) to the origin, US$ million"),
+        "provenance": idx.provenance([model.source, model.remittance_source]),
     }
 
 

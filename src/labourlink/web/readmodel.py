@@ -20,7 +20,6 @@ from typing import Any
 import duckdb
 
 REM_SOURCE = "wdi_remittances"
-REM_MATRIX_SOURCE = "wb_remittance_matrix_2017"
 REM_RECEIVED = "BX.TRF.PWKR.CD.DT"
 REM_PAID = "BM.TRF.PWKR.CD.DT"
 REM_PCT_GDP = "BX.TRF.PWKR.DT.GD.ZS"
@@ -57,6 +56,7 @@ class ReadModel:
     """
 
     source: str
+    remittance_source: str
     pair_years: dict[tuple[str, str], dict[int, list[float | None]]]
     country_years: dict[str, dict[int, list[float | None]]]
     partners: dict[tuple[str, int], list[tuple[str, str, float | None]]]
@@ -64,8 +64,10 @@ class ReadModel:
     remittance_pairs: dict[tuple[str, str], list[tuple[int, float | None]]]
 
     @classmethod
-    def build(cls, con: duckdb.DuckDBPyConnection, source: str) -> ReadModel:
-        """Read the rows of ``source`` (a ``migrant_stock`` source id) and the remittance series."""
+    def build(cls, con: duckdb.DuckDBPyConnection, source: str,
+              remittance_source: str) -> ReadModel:
+        """Read the rows of ``source`` (a ``migrant_stock`` source id), the WDI remittance series
+        and the bilateral remittance matrix ``remittance_source``."""
         pair_years: dict[tuple[str, str], dict[int, list[float | None]]] = {}
         country_years: dict[str, dict[int, list[float | None]]] = {}
         partners: dict[tuple[str, int], list[tuple[str, str, float | None]]] = {}
@@ -105,9 +107,9 @@ class ReadModel:
         rem: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
         for s, r, y, usd in con.execute(
                 "SELECT sending, receiving, year, usd_million FROM remittance_bilateral "
-                "WHERE source = ? ORDER BY year", [REM_MATRIX_SOURCE]).fetchall():
+                "WHERE source = ? ORDER BY year", [remittance_source]).fetchall():
             rem.setdefault((s, r), []).append((int(y), _f(usd)))
-        return cls(source, pair_years, country_years, partners, indicators, rem)
+        return cls(source, remittance_source, pair_years, country_years, partners, indicators, rem)
 
     # ---- answers ---------------------------------------------------------------------------
     def country_series(self, code: str) -> list[dict[str, Any]]:

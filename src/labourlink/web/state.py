@@ -70,7 +70,7 @@ class Snapshot:
                 if model is None:
                     cur = self.con.cursor()
                     try:
-                        model = ReadModel.build(cur, source)
+                        model = ReadModel.build(cur, source, self.index.remittance_matrix_source)
                     finally:
                         cur.close()
                     self._models[source] = model
@@ -88,11 +88,16 @@ class StoreWatcher:
         Seconds between two checks of the file identity (0: every call).
     on_open
         Called with each new snapshot (e.g. to build read models before it serves requests).
+    revision
+        Default UN DESA revision (``labourlink serve --revision``); None: 2024 or the newest the
+        store holds.
     """
 
     def __init__(self, path: Path, check_interval: float = 1.0,
-                 on_open: Callable[[Snapshot], None] | None = None) -> None:
+                 on_open: Callable[[Snapshot], None] | None = None,
+                 revision: str | None = None) -> None:
         self.path = Path(path)
+        self.revision = revision
         self.check_interval = check_interval
         self.on_open = on_open
         self._lock = threading.Lock()
@@ -107,7 +112,12 @@ class StoreWatcher:
         # many small concurrent queries: one thread per query serves them better than DuckDB's
         # intra-query parallelism (measured: -30 % latency per request on 2 cores)
         con.execute("SET threads = 1")
-        snap = Snapshot(self.path, con, StoreIndex.read(con), ident, _fingerprint(con), generation)
+        try:
+            index = StoreIndex.read(con, self.revision)
+        except BaseException:
+            con.close()
+            raise
+        snap = Snapshot(self.path, con, index, ident, _fingerprint(con), generation)
         if self.on_open is not None:
             self.on_open(snap)
         return snap

@@ -141,6 +141,7 @@ class JobRunner:
         self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._mean_seconds = 5.0
         self._closed = False
+        self._warming: list[Future[int]] = []
         self.started = 0
         self.rejected = 0
 
@@ -154,8 +155,17 @@ class JobRunner:
         """Start the worker processes now (in the background)."""
         with self._lock:
             if not self._closed:
-                for _ in range(self.workers):
-                    self._executor().submit(_warm)
+                self._warming = [self._executor().submit(_warm) for _ in range(self.workers)]
+
+    @property
+    def ready(self) -> bool:
+        """True once the worker processes have started and imported the scenario engine."""
+        return all(f.done() for f in self._warming)
+
+    @property
+    def pending(self) -> int:
+        """Jobs running or waiting now."""
+        return len(self._pending)
 
     def retry_after(self) -> int:
         """Seconds a client should wait before retrying (mean job time x jobs ahead / workers)."""

@@ -245,8 +245,49 @@ def provenance_of(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> lis
     return [found.get(s, {"source": s, "edition": None, "publisher": None}) for s in sources]
 
 
-def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
-              year: int | None, rev: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MapData:
+    """Every map layer for every year, read once per store snapshot (a few queries).
+
+    ``stocks[(rev, layer)][year]`` ISO3 -> persons (immigrants by destination, emigrants by
+    origin, countries of the ``country`` table only); ``remittances[year]`` ISO3 -> % of GDP;
+    ``points`` ISO3 -> capital (preferred) or centroid coordinates.
+    """
+
+    stocks: dict[tuple[str, str], dict[int, dict[str, float | None]]]
+    remittances: dict[int, dict[str, float | None]]
+    points: dict[str, dict[str, Any]]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, idx: StoreIndex) -> MapData:
+        """Read the layers of every revision the store holds."""
+        stocks: dict[tuple[str, str], dict[int, dict[str, float | None]]] = {}
+        for rev in idx.stock_years_by_revision:
+            for layer, col in (("immigrants", "destination"), ("emigrants", "origin")):
+                by_year: dict[int, dict[str, float | None]] = {}
+                for iso, year, v in con.execute(
+                        f"SELECT {col}, year, SUM(persons) FROM migrant_stock WHERE source = ? "
+                        f"AND sex = 'total' AND {col} IN (SELECT iso3 FROM country) "
+                        "GROUP BY 1, 2", [stock_source(rev)]).fetchall():
+                    by_year.setdefault(int(year), {})[iso] = _num(v)
+                stocks[(rev, layer)] = by_year
+        rem: dict[int, dict[str, float | None]] = {}
+        for iso, year, v in con.execute(
+                "SELECT iso3, year, value FROM indicator WHERE source = ? AND code = ? "
+                "AND value IS NOT NULL AND iso3 IN (SELECT iso3 FROM country)",
+                [REM_SOURCE, REM_PCT_GDP]).fetchall():
+            rem.setdefault(int(year), {})[iso] = _num(v)
+        points: dict[str, dict[str, Any]] = {}
+        for iso, lat, lon, kind, src in con.execute(
+                "SELECT iso3, lat, lon, kind, source FROM country_point ORDER BY "
+                "CASE kind WHEN 'capital' THEN 0 ELSE 1 END").fetchall():
+            points.setdefault(iso, {"lat": _num(lat), "lon": _num(lon), "kind": kind,
+                                    "source": src})
+        return cls(stocks, rem, points)
+
+
+def map_layer(data: MapData, idx: StoreIndex, layer: str, year: int | None,
+              rev: str) -> dict[str, Any]:
     """Values by ISO3 for one map layer and year, plus points for every country with a value.
 
     The stock layers read UN DESA revision ``rev``; the answer carries ``revision``.
@@ -257,40 +298,23 @@ def map_layer(con: duckdb.DuckDBPyConnection, idx: StoreIndex, layer: str,
     extra: dict[str, Any] = {}
     if layer in ("immigrants", "emigrants"):
         yr = idx.stock_year(year, revision=rev)
-        col = "destination" if layer == "immigrants" else "origin"
-        src = stock_source(rev)
-        rows = con.execute(
-            f"SELECT {col}, SUM(persons) FROM migrant_stock WHERE source = ? AND year = ? "
-            f"AND sex = 'total' AND {col} IN (SELECT iso3 FROM country) GROUP BY 1",
-            [src, yr]).fetchall()
-        sources = [src]
+        values = data.stocks.get((rev, layer), {}).get(yr, {})
+        sources = [stock_source(rev)]
         years = idx.stock_years_by_revision[rev]
         label = label.replace("(UN DESA)", f"(UN DESA IMS {rev})")
         extra = revision_info(idx, rev)
     else:
-        years = [int(r[0]) for r in con.execute(
-            "SELECT DISTINCT year FROM indicator WHERE source = ? AND code = ? ORDER BY 1",
-            [REM_SOURCE, REM_PCT_GDP]).fetchall()]
+        years = sorted(data.remittances)
         if not years:
             raise InvalidArgumentError("layer", layer, "a layer with data (the store has no "
                                        f"{REM_PCT_GDP} values)")
         yr = years[-1] if year is None else year
         if yr not in years:
             raise InvalidArgumentError("year", year, years)
-        rows = con.execute(
-            "SELECT iso3, value FROM indicator WHERE source = ? AND code = ? AND year = ? "
-            "AND value IS NOT NULL AND iso3 IN (SELECT iso3 FROM country)",
-            [REM_SOURCE, REM_PCT_GDP, yr]).fetchall()
+        values = data.remittances[yr]
         sources = [REM_SOURCE]
-    values = {r[0]: _num(r[1]) for r in rows}
-    pts = con.execute(
-        "SELECT iso3, lat, lon, kind, source FROM country_point ORDER BY "
-        "CASE kind WHEN 'capital' THEN 0 ELSE 1 END").fetchall()
-    points: dict[str, dict[str, Any]] = {}
-    for iso, lat, lon, kind, src in pts:
-        points.setdefault(iso, {"lat": _num(lat), "lon": _num(lon), "kind": kind, "source": src})
     return {**extra, "layer": layer, "label": label, "unit": unit, "year": yr, "years": years,
-            "values": values, "points": points, "provenance": provenance_of(con, sources)}
+            "values": values, "points": data.points, "provenance": idx.provenance(sources)}
 
 
 def country(model: ReadModel, idx: StoreIndex, iso3: str, year: int | None,
@@ -355,33 +379,72 @@ def corridor(model: ReadModel, idx: StoreIndex, origin: str, destination: str,
     }
 
 
-def governance(con: duckdb.DuckDBPyConnection, idx: StoreIndex,
-               iso3: str | None) -> dict[str, Any]:
-    """Bilateral labour agreements (Chilton & Woda) and trade agreements with labour provisions."""
-    params: dict[str, Any] = {}
-    where = ""
-    if iso3 is not None:
-        params["c"] = idx.iso3(iso3)
-        where = "WHERE party_a = $c OR party_b = $c"
-    bla = con.execute(
-        f"SELECT agreement_id, party_a, party_b, year, signed, title, source FROM labour_agreement "
-        f"{where} ORDER BY year NULLS LAST, agreement_id LIMIT 500", params).df()
-    counts = con.execute(
-        "SELECT iso3, count(*) AS agreements FROM (SELECT party_a AS iso3 FROM labour_agreement "
-        "UNION ALL SELECT party_b FROM labour_agreement) GROUP BY iso3 ORDER BY agreements DESC, "
-        "iso3 LIMIT 20").df()
-    tw = ""
-    tparams: dict[str, Any] = {}
-    if iso3 is not None:
-        tw = "AND a.agreement_id IN (SELECT agreement_id FROM trade_agreement_member WHERE iso3=$c)"
-        tparams["c"] = params["c"]
-    rta = con.execute(
-        f"SELECT a.agreement_id, a.name, a.type, a.status, a.in_force, a.labour_provisions, "
-        f"a.source FROM trade_agreement a WHERE a.labour_provisions {tw} "
-        f"ORDER BY a.in_force NULLS LAST, a.agreement_id LIMIT 500", tparams).df()
-    srcs = sorted(set(bla["source"]) | set(rta["source"])) if len(bla) or len(rta) else []
-    return {"iso3": params.get("c"), "labour_agreements": records(bla),
+@dataclass(frozen=True)
+class GovernanceTables:
+    """The governance tables the dashboard lists, read once per store snapshot.
+
+    ``labour_agreements`` (Chilton & Woda) ordered by year (unknown last) and id;
+    ``trade_agreements`` with labour provisions ordered by entry into force and id;
+    ``rta_members`` agreement id -> ISO3 members; ``most`` the 20 countries with most labour
+    agreements.
+    """
+
+    labour_agreements: list[dict[str, Any]]
+    trade_agreements: list[dict[str, Any]]
+    rta_members: dict[str, set[str]]
+    most: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> GovernanceTables:
+        """Read the tables from a store connection."""
+        bla = con.execute(
+            "SELECT agreement_id, party_a, party_b, year, signed, title, source FROM "
+            "labour_agreement ORDER BY year NULLS LAST, agreement_id").df()
+        counts = con.execute(
+            "SELECT iso3, count(*) AS agreements FROM (SELECT party_a AS iso3 FROM "
+            "labour_agreement UNION ALL SELECT party_b FROM labour_agreement) GROUP BY iso3 "
+            "ORDER BY agreements DESC, iso3 LIMIT 20").df()
+        rta = con.execute(
+            "SELECT a.agreement_id, a.name, a.type, a.status, a.in_force, a.labour_provisions, "
+            "a.source FROM trade_agreement a WHERE a.labour_provisions "
+            "ORDER BY a.in_force NULLS LAST, a.agreement_id").df()
+        members: dict[str, set[str]] = {}
+        for aid, iso in con.execute(
+                "SELECT agreement_id, iso3 FROM trade_agreement_member").fetchall():
+            members.setdefault(aid, set()).add(iso)
+        return cls(records(bla), records(rta), members, records(counts))
+
+
+#: Most rows of each list in a governance answer.
+GOVERNANCE_ROWS = 500
+
+
+def governance(tables: GovernanceTables, idx: StoreIndex, iso3: str | None) -> dict[str, Any]:
+    """Bilateral labour agreements (Chilton & Woda) and trade agreements with labour provisions.
+
+    With ``iso3``, the agreements that country is party to. Lists stop at
+    :data:`GOVERNANCE_ROWS` rows; ``labour_agreements_total`` counts them all.
+    """
+    code = None if iso3 is None else idx.iso3(iso3)
+    bla = [a for a in tables.labour_agreements
+           if code is None or code in (a["party_a"], a["party_b"])]
+    rta = [a for a in tables.trade_agreements
+           if code is None or code in tables.rta_members.get(a["agreement_id"], ())]
+    srcs = sorted({a["source"] for a in bla} | {a["source"] for a in rta})
+    return {"iso3": code, "labour_agreements": bla[:GOVERNANCE_ROWS],
             "labour_agreements_total": len(bla),
-            "most_agreements": records(counts),
-            "trade_agreements_with_labour_provisions": records(rta),
-            "provenance": provenance_of(con, srcs)}
+            "most_agreements": tables.most,
+            "trade_agreements_with_labour_provisions": rta[:GOVERNANCE_ROWS],
+            "provenance": idx.provenance(srcs)}
+
+
+def top_corridors(con: duckdb.DuckDBPyConnection, idx: StoreIndex, rev: str,
+                  year: int) -> list[dict[str, Any]]:
+    """The 100 largest corridors between countries of revision ``rev`` in ``year`` (persons)."""
+    df = con.execute(
+        "SELECT m.origin, m.destination, m.persons FROM migrant_stock m WHERE m.source = ? "
+        "AND m.year = ? AND m.sex = 'total' AND m.origin IN (SELECT iso3 FROM country) "
+        "AND m.destination IN (SELECT iso3 FROM country) "
+        "ORDER BY m.persons DESC, m.origin, m.destination LIMIT 100",
+        [stock_source(rev), year]).df()
+    return records(df)

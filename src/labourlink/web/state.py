@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -50,6 +51,8 @@ class Snapshot:
     generation: int
     _models: dict[str, ReadModel] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _once: dict[Hashable, Any] = field(default_factory=dict)
+    _once_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -60,6 +63,22 @@ class Snapshot:
         """A new cursor on the snapshot's connection (one per request)."""
         with self._lock:
             return self.con.cursor()
+
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` run once per snapshot and key; concurrent callers wait for that run.
+
+        For read-only results that cost more than a request should (the governance registry and
+        coverage): one thread computes, the others wait on the key's lock instead of computing
+        the same thing in parallel.
+        """
+        if key in self._once:
+            return self._once[key]
+        with self._lock:
+            lock = self._once_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._once:
+                self._once[key] = compute()
+            return self._once[key]
 
     def read_model(self, source: str) -> ReadModel:
         """The in-memory read model of ``source`` (built on first use, then kept)."""

@@ -1,8 +1,14 @@
 "use strict";
 // Shared helpers: fetch the JSON API, show its one error shape, format numbers, fill selects.
 const LL = {
+  // the page's ?revision= (UN DESA 2020 or 2024) goes with every API call
+  withRevision(path) {
+    const rev = LL.param("revision");
+    if (!rev || !path.startsWith("/api/")) return path;
+    return path + (path.includes("?") ? "&" : "?") + "revision=" + encodeURIComponent(rev);
+  },
   async api(path, options) {
-    const resp = await fetch(path, options);
+    const resp = await fetch(LL.withRevision(path), options);
     const body = await resp.json();
     if (!resp.ok || body.ok === false) {
       LL.showError(body.error || ("HTTP " + resp.status));
@@ -59,6 +65,26 @@ const LL = {
     }
   },
   param(name) { return new URLSearchParams(window.location.search).get(name); },
+  // put the page's state in its URL (keeping ?revision=)
+  setQuery(obj) {
+    const p = new URLSearchParams();
+    const rev = LL.param("revision"); if (rev) p.set("revision", rev);
+    for (const [k, v] of Object.entries(obj)) p.set(k, v);
+    history.replaceState(null, "", window.location.pathname + "?" + p.toString());
+  },
 };
 // no form on these pages submits to the server: scripts handle them
 document.addEventListener("submit", e => e.preventDefault());
+(function () {
+  const sel = document.getElementById("revision");
+  if (!sel) return;
+  sel.value = LL.param("revision") || "";
+  sel.addEventListener("change", () => {
+    const p = new URLSearchParams(window.location.search);
+    if (sel.value) p.set("revision", sel.value); else p.delete("revision");
+    window.location.search = p.toString();
+  });
+  // keep the revision when following links between pages
+  const rev = LL.param("revision");
+  if (rev) for (const a of document.querySelectorAll("header nav a")) if (a.getAttribute("href").startsWith("/") && !a.getAttribute("href").startsWith("/openapi")) a.href = a.getAttribute("href") + "?revision=" + rev;
+})();

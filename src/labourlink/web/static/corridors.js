@@ -14,7 +14,7 @@
     const rem = data.remittances_usd_million;
     document.getElementById("remit").textContent = rem.length ? rem.map(r => r.year + ": US$ " + LL.fmt(r.usd_million, 1) + " million").join("; ") + " — " + data.remittance_note : "No bilateral remittance estimate in the store for this corridor.";
     document.getElementById("result").hidden = false;
-    history.replaceState(null, "", "?origin=" + o.value + "&destination=" + d.value);
+    LL.setQuery({origin: o.value, destination: d.value});
   }
   document.getElementById("go").addEventListener("click", () => show().catch(e => console.warn(e.message)));
   const top = await LL.api("/api/corridors/top?n=15");

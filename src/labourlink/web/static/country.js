@@ -23,7 +23,7 @@
     } else { chart.innerHTML = ""; cap.textContent = "No remittance data in the store for this country."; }
     LL.fillTable("remittances", rem, r => [[r.year], [LL.fmt(r.received_usd), "num"], [LL.fmt(r.paid_usd), "num"], [LL.fmt(r.received_pct_gdp, 2), "num"]]);
     document.getElementById("profile").hidden = false;
-    history.replaceState(null, "", "?iso3=" + c.value + "&year=" + y.value);
+    LL.setQuery({iso3: c.value, year: y.value});
   }
   document.getElementById("go").addEventListener("click", () => show().catch(e => console.warn(e.message)));
   await show();

@@ -137,7 +137,7 @@ function showErrors(body) {
 }
 
 async function post(path, body) {
-  const resp = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const resp = await fetch(LL.withRevision(path), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   let data = null; try { data = await resp.json(); } catch (e) { data = {ok: false, error: "HTTP " + resp.status, errors: []}; }
   return {status: resp.status, body: data, retry: resp.headers.get("Retry-After")};
 }
@@ -166,6 +166,7 @@ function decodeDesign(params, prefix) {
 function updateUrl(flags) {
   const {spec, draws, seed} = readForm();
   const p = new URLSearchParams();
+  if (LL.param("revision")) p.set("revision", LL.param("revision"));
   encodeDesign(p, "", document.getElementById("start").dataset.loaded, spec, draws, seed);
   if (D.kept) encodeDesign(p, "a.", D.keptStart, D.kept, draws, seed);
   for (const [k, v] of Object.entries(flags || {})) if (v) p.set(k, "1");

@@ -24,7 +24,7 @@
       LL.fillTable("estimates", r.estimates, e => [[e.term], [LL.fmt(e.estimate, 4), "num"], [LL.fmt(e.std_error, 4), "num"]]);
       document.getElementById("result").hidden = false;
       status.textContent = "done";
-      history.replaceState(null, "", "?members=" + body.members.join(","));
+      LL.setQuery({members: body.members.join(",")});
     } catch (e) { status.textContent = "failed"; console.warn(e.message); }
   });
 })().catch(e => console.warn(e.message));

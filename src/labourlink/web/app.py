@@ -51,7 +51,7 @@ from labourlink.report.scenario import MAX_DRAWS, ScenarioUnavailable
 from labourlink.store.revisions import stock_source
 from labourlink.web import designer, queries
 from labourlink.web.jobs import Busy, JobFailed, JobRunner, Unavailable
-from labourlink.web.state import Snapshot, StoreWatcher
+from labourlink.web.state import Snapshot, StoreReloading, StoreWatcher
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -186,7 +186,7 @@ def _error(status: int, message: str, errors: list[dict[str, Any]] | None = None
 def _status_for(exc: LabourlinkError) -> int:
     if isinstance(exc, Busy):
         return 429
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unavailable | StoreReloading):
         return 503
     if isinstance(exc, JobFailed):
         return exc.status
@@ -249,8 +249,9 @@ class Guard:
     """Outermost ASGI middleware: security headers, body limit (413), snapshot, response cache."""
 
     def __init__(self, app: ASGIApp, watcher: StoreWatcher, cache: ResponseCache,
-                 body_limit: int = BODY_LIMIT) -> None:
+                 body_limit: int = BODY_LIMIT, fast_path: bool = True) -> None:
         self.app = app
+        self.fast_path = fast_path
         self.watcher = watcher
         self.cache = cache
         self.body_limit = body_limit
@@ -309,7 +310,8 @@ class Guard:
             if hit is not None:
                 await self._send_bytes(send, 200, hit[0], hit[1], ((b"x-cache", b"hit"),))
                 return
-            body = fast_read(snap, path, scope.get("query_string", b""))
+            body = (fast_read(snap, path, scope.get("query_string", b"")) if self.fast_path
+                    else None)
             if body is not None:
                 self.cache.put(key, b"application/json", body)
                 await self._send_bytes(send, 200, b"application/json", body,
@@ -434,7 +436,7 @@ Rev = Annotated[str, Depends(_revision)]
 
 def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int = 4,
                check_interval: float = 1.0, body_limit: int = BODY_LIMIT,
-               revision: str | None = None) -> FastAPI:
+               revision: str | None = None, fast_path: bool = True) -> FastAPI:
     """Build the app on the store at ``store`` (default ``LABOURLINK_STORE``), read-only.
 
     Parameters
@@ -452,6 +454,9 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
         Default UN DESA migrant stock revision (``"2024"`` or ``"2020"``; it must be in the
         store). None: 2024, or the newest revision the store holds. Requests choose another with
         ``?revision=``; answers with stock numbers carry ``"revision"``.
+    fast_path
+        Answer country and corridor requests without FastAPI's routing (:func:`fast_read`);
+        False only to compare both paths in tests.
 
     Raises :class:`labourlink.errors.StoreError` when the store does not exist.
     """
@@ -494,7 +499,8 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
     app.state.watcher = watcher
     app.state.runner = runner
     app.state.cache = cache
-    app.add_middleware(Guard, watcher=watcher, cache=cache, body_limit=body_limit)
+    app.add_middleware(Guard, watcher=watcher, cache=cache, body_limit=body_limit,
+                       fast_path=fast_path)
     env = Environment(loader=PackageLoader("labourlink.web", "templates"),
                       autoescape=select_autoescape(["html"]))
 
@@ -515,7 +521,7 @@ def create_app(store: str | Path | None = None, *, workers: int = 1, queue: int 
 
     @app.exception_handler(LabourlinkError)
     async def _domain(_: Request, exc: LabourlinkError) -> JSONResponse:
-        if isinstance(exc, Busy | Unavailable):
+        if isinstance(exc, Busy | Unavailable | StoreReloading):
             return _error(_status_for(exc), str(exc), [],
                           headers={"Retry-After": str(exc.retry_after)})
         if isinstance(exc, SpecInvalid):

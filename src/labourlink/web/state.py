@@ -21,8 +21,15 @@ from typing import Any
 
 import duckdb
 
+from labourlink.errors import LabourlinkError
 from labourlink.web.queries import StoreIndex
 from labourlink.web.readmodel import ReadModel
+
+
+class StoreReloading(LabourlinkError):
+    """The store file was replaced while a request used it: retry (HTTP 503, Retry-After)."""
+
+    retry_after = 1
 
 
 def file_identity(path: Path) -> tuple[int, int, int, int]:
@@ -60,9 +67,17 @@ class Snapshot:
         return f"{self.fingerprint[:16]}:{self.identity[1]}:{self.identity[2]}:{self.identity[3]}"
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor on the snapshot's connection (one per request)."""
+        """A new cursor on the snapshot's connection (one per request).
+
+        Raises :class:`StoreReloading` when the store was replaced since this snapshot was
+        taken (its connection is closed).
+        """
         with self._lock:
-            return self.con.cursor()
+            try:
+                return self.con.cursor()
+            except duckdb.Error as exc:
+                raise StoreReloading("the store file was rebuilt and is being reopened; "
+                                     "retry") from exc
 
     def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()`` run once per snapshot and key; concurrent callers wait for that run.
@@ -155,7 +170,12 @@ class StoreWatcher:
             except OSError:
                 return self._snap  # mid-rename or removed: keep serving the open version
             if ident != self._snap.identity:
-                self._snap = self._open(self._snap.generation + 1)
+                # DuckDB keeps one database instance per file path in a process: the old
+                # connection must be closed (and its cursors, closed after each request) before
+                # the path opens the new file rather than the old instance
+                old = self._snap
+                old.con.close()
+                self._snap = self._open(old.generation + 1)
             return self._snap
 
     def close(self) -> None:

@@ -128,6 +128,25 @@ def job_model(con: duckdb.DuckDBPyConnection, preset: str, year: int | None) -> 
     return out
 
 
+def job_wait(con: duckdb.DuckDBPyConnection, seconds: float, busy: bool = False) -> dict[str, Any]:
+    """A job that only takes time (at most 30 s): checks of the job bounds and of the worker.
+
+    ``busy``: spin the CPU instead of sleeping (a stand-in for a scenario run). Not reachable
+    from any endpoint.
+    """
+    import os
+    import time
+
+    end = time.monotonic() + min(max(seconds, 0.0), 30.0)
+    spins = 0
+    while time.monotonic() < end:
+        if busy:
+            spins += sum(range(10_000)) > 0
+        else:
+            time.sleep(0.01)
+    return {"pid": os.getpid(), "spins": spins}
+
+
 def _num(v: Any) -> float | None:
     from labourlink.web.queries import _num as num
 

@@ -35,7 +35,7 @@ const Charts = {
   },
   // ledger rows: {side, country, flow, item, value, unit, low, high, interval}
   ledger(container, rows, names, label) {
-    const W = 980, RH = 24, LW = 430, BW = 300, VX = LW + BW + 10;
+    const W = 1180, RH = 24, LW = 430, BW = 300, VX = LW + BW + 10;
     const order = ["receiver", "sender", "region"];
     const sorted = rows.slice().sort((a, b) => order.indexOf(a.side) - order.indexOf(b.side) ||
       (a.country < b.country ? -1 : a.country > b.country ? 1 : 0) || (a.flow === b.flow ? 0 : a.flow === "gives" ? -1 : 1));

@@ -152,7 +152,7 @@ def _fields() -> tuple[DesignField, ...]:
           "empty: the coefficients' basis (estimated, or 0.102)", minimum=0, step=0.01),
         F("trade_cost.source", "Source of given coefficients", "Where coefficients typed here "
           "come from (free text, reported with the results).", "text", "choice",
-          "optional_text", "trade"),
+          "optional_text", "trade", "empty: nothing reported"),
         F("labour_market.sigma_skill", "Substitution between skills", "Elasticity of "
           "substitution between high- and low-skilled workers.", "elasticity", "literature",
           "float", "labour", "2.0: Ottaviano & Peri 2012 (Katz & Murphy 1992 estimate 1.4)",

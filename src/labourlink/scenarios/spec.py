@@ -172,6 +172,18 @@ class Scenario(_Strict):
     allocation: dict[str, float] | None = Field(default=None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
         "bilateral migrant stock")
     trade_cost: TradeCost = Field(default_factory=TradeCost)
+    revision: Literal["2024", "2020"] | None = Field(
+        default=None, description="UN DESA migrant stock revision of the baseline stocks; "
+        "default: the newest in the store (2024)")
+    remittance_matrix: Literal["2021", "2017"] | None = Field(
+        default=None, description="bilateral remittance matrix behind the default remittance "
+        "per migrant (divided by the same revision's stock at the matrix year or the nearest "
+        "earlier stock year); default: the newest in the store (2021)")
+
+    @field_validator("revision", "remittance_matrix", mode="before")
+    @classmethod
+    def _year_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     @field_validator("trade_cost", mode="before")
     @classmethod
@@ -371,7 +383,9 @@ skill_mix: 0.2                   # share of high-skilled among the additional wo
 return_rate: 0.1                 # share of the additional stock returning home each year
 irregular_reduction: 0.0         # fall in the irregular stock from enforcement co-operation
 irregular_share: 0.1             # irregular migrants / bilateral stock (assumption; no data)
-# remittance_per_migrant_usd: 3000   # default: bilateral remittances / bilateral stock
+# remittance_per_migrant_usd: 3000   # default: bilateral remittances (matrix) / bilateral stock
+# revision: "2024"                   # UN DESA stock revision; default: the newest in the store
+# remittance_matrix: "2021"          # bilateral remittance matrix; default: the newest (2021)
 # wage_gap_ratio: 4.0                # default: GDP per capita PPP ratio receiver / sender
 # allocation: {NPL-KOR: 0.6, BGD-KOR: 0.4}   # default: proportional to bilateral stocks
 trade_cost:                      # or `trade_cost: literature` for the literature values

@@ -812,7 +812,7 @@ def _governance_coverage(snap: Snapshot, con: duckdb.DuckDBPyConnection, yr: int
         return {"available": False, "note": f"governance coverage: not available yet ({exc})"}
     try:
         registry = snap.once("registry", lambda: load_registry(con))
-        stocks = corridor_stocks(con, yr, group, "either", source=stock_source(rev))
+        stocks = corridor_stocks(con, yr, group, "either", revision=rev)
         res = coverage_from(registry.records, stocks, yr, group)
     except NotImplementedError as exc:
         return {"available": False, "note": f"governance coverage: not available yet ({exc})"}

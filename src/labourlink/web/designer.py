@@ -25,7 +25,7 @@ from typing import Any, Literal
 Basis = Literal["data", "assumption", "literature", "choice"]
 Kind = Literal["text", "optional_text", "longtext", "codes", "optional_codes", "select", "int",
                "float", "share", "bool", "allocation", "optional_float", "optional_share",
-               "optional_int", "optional_code"]
+               "optional_int", "optional_code", "optional_select"]
 
 BASIS_LABELS: dict[str, str] = {
     "data": "default from the store's data",
@@ -174,6 +174,14 @@ def _fields() -> tuple[DesignField, ...]:
           "Migrants' share of employment before the agreement.", "share (0-1)", "data",
           "optional_share", "labour", "empty: immigrant stock (UN DESA) / persons engaged "
           "(Penn World Table)", minimum=0, maximum=1, step=0.01),
+        F("revision", "Migrant stock revision", "UN DESA International Migrant Stock revision "
+          "of the baseline stocks (and of the stocks behind remittances per migrant).",
+          "revision", "data", "optional_select", "ge", "empty: the page's revision (the newest "
+          "in the store, 2024, unless the page asks for another)", options=("2024", "2020")),
+        F("remittance_matrix", "Remittance matrix", "Edition of the World Bank/KNOMAD bilateral "
+          "remittance matrix behind the default remittances per migrant.", "edition", "data",
+          "optional_select", "money", "empty: the newest in the store (2021)",
+          options=("2021", "2017")),
         F("ge.sigma", "Trade elasticity (sigma)", "Elasticity of substitution between goods "
           "from different countries.", "elasticity (> 1)", "literature", "float", "ge",
           "7: Yotov et al. 2016, chapter 2", minimum=1.01, step=0.5),

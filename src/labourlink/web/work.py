@@ -20,30 +20,12 @@ def design_file_name(name: str) -> str:
     return f"{stem[:80]}.yaml"
 
 
-def engine_revision(asked: str) -> tuple[str, dict[str, Any], list[str]]:
-    """The revision the scenario engine will read, its ``load_inputs`` keywords and notes.
-
-    The engine's ``load_inputs`` takes ``revision=`` once the scenarios package supports it; until
-    then it reads its preferred source, and the answer says so instead of claiming ``asked``.
-    """
-    import inspect
-
-    from labourlink.scenarios import inputs
-    from labourlink.store.revisions import REVISIONS
-
-    if "revision" in inspect.signature(inputs.load_inputs).parameters:
-        return asked, {"revision": asked}, []
-    used = next((r for r, src in REVISIONS.items() if src == inputs.PREFERRED_STOCK_SOURCE),
-                inputs.PREFERRED_STOCK_SOURCE)
-    notes = [] if used == asked else [
-        f"migrant stocks: the scenario engine reads UN DESA revision {used} (it has no revision "
-        f"option yet); revision {asked} was asked for"]
-    return used, {}, notes
-
-
 def job_design(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], draws: int,
                seed: int, revision: str) -> dict[str, Any]:
     """Run a designed scenario exactly as ``labourlink scenario run FILE --draws D --seed S``.
+
+    ``revision`` (UN DESA stock revision) applies when the design does not set its own; it is
+    then written into the design, so the downloaded file reads the same stocks.
 
     Returns the CLI's JSON (``json``, the text ``--format json`` prints), the result CSV
     (``to_frame()``, every country of the GE world), the ledger with intervals, the parties'
@@ -56,8 +38,10 @@ def job_design(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], draws: int,
 
     file_name = design_file_name(str(spec.get("name", "")))
     sc = parse_spec(spec, origin=file_name)
-    used, kwargs, rev_notes = engine_revision(revision)
-    data = load_inputs(con, sc, **kwargs)
+    if sc.revision is None:
+        # the page's revision, written into the file so that the CLI reads the same stocks
+        sc = sc.model_copy(update={"revision": revision})
+    data = load_inputs(con, sc)
     res = run_scenario(sc, data, draws=draws, seed=seed)
     frame = res.to_frame()
     parties = [*sc.senders, *sc.receivers]
@@ -70,7 +54,8 @@ def job_design(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], draws: int,
     header = (f"labourlink scenario file, written by the agreement designer (labourlink serve).\n"
               f"Run it with: labourlink scenario run {file_name} --draws {draws} --seed {seed}")
     return {
-        "scenario": sc.name, "draws": draws, "seed": seed, "revision": used,
+        "scenario": sc.name, "draws": draws, "seed": seed, "revision": res.revision,
+        "remittance_matrix": res.remittance_matrix,
         "spec": sc.model_dump(mode="json"),
         "file_name": file_name,
         "yaml": spec_to_yaml(sc, header),
@@ -82,7 +67,7 @@ def job_design(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], draws: int,
         "stock_path": records(res.stock_path()),
         "region": list(res.region),
         "region_real_gdp_pct": _num(res.region_real_gdp_pct),
-        "notes": [*rev_notes, *res.notes],
+        "notes": list(res.notes),
         "trade_cost": None if tc is None else {
             "migration_elasticity": _num(tc.migration_elasticity),
             "rta_effect": _num(tc.rta_effect), "note": tc.note, "fallback": bool(tc.fallback)},
@@ -111,13 +96,11 @@ def job_mobility(con: duckdb.DuckDBPyConnection, example: str, draws: int,
                  seed: int) -> dict[str, Any]:
     """A shipped example, optionally adjusted (:func:`labourlink.report.mobility.run_example`)."""
     from labourlink.report.mobility import run_example
-    from labourlink.store.revisions import DEFAULT_REVISION
 
     res = run_example(con, example, draws=draws, workers_per_year=workers_per_year,
                       years_in_force=years_in_force, seed=seed)
-    used, _, notes = engine_revision(DEFAULT_REVISION)
-    return {**res.to_json_dict("parties"), "revision": used, "revision_notes": notes,
-            "summary": res.summary(), "ledger": records(res.ledger())}
+    return {**res.to_json_dict("parties"), "summary": res.summary(),
+            "ledger": records(res.ledger())}
 
 
 def job_model(con: duckdb.DuckDBPyConnection, preset: str, year: int | None) -> dict[str, Any]:

@@ -33,7 +33,7 @@ function fromText(f, s) {
   switch (f.kind) {
     case "codes": return splitCodes(s);
     case "optional_codes": return s.trim() ? splitCodes(s) : null;
-    case "optional_code": case "optional_text": return s.trim() ? s.trim() : null;
+    case "optional_code": case "optional_text": case "optional_select": return s.trim() ? s.trim() : null;
     case "bool": return s === "1" || s === "true";
     case "allocation": {
       if (!s.trim()) return null;
@@ -303,7 +303,7 @@ function loadStart(name) {
   document.getElementById("load-start").addEventListener("click", () => loadStart(startSel.value));
   for (const f of D.fields) {
     const c = ctl(f);
-    c.addEventListener(f.kind === "bool" || f.kind === "select" || f.kind === "allocation" ? "change" : "input", () => {
+    c.addEventListener(f.kind === "bool" || f.kind.endsWith("select") || f.kind === "allocation" ? "change" : "input", () => {
       if (f.kind.includes("code")) showNames(f);
       if (f.path === "senders" || f.path === "receivers" || f.kind === "allocation") buildAllocation(null);
       changed();

@@ -30,8 +30,10 @@ def toy_brief(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_revision_and_year_default_to_the_newest_in_the_store(toy_brief) -> None:
-    # the toy store holds the 2020 revision only, 2015 and 2020
-    assert toy_brief.revision == "2020" and toy_brief.year == 2020
+    # the toy store holds the 2020 revision (2015, 2020) and the 2024 one (2015, 2020, 2024)
+    assert toy_brief.revision == "2024" and toy_brief.year == 2024
+    over = pd.read_csv(toy_brief.html.parent / "tables" / "1_migrants_over_time.csv")
+    assert set(over["revision"].astype(str)) == {"2024"}
 
 
 def test_missing_parts_are_said_plainly_and_their_findings_left_out(toy_brief) -> None:
@@ -52,16 +54,18 @@ def test_missing_parts_are_said_plainly_and_their_findings_left_out(toy_brief) -
 
 
 def test_numbers_match_the_toy_data(toy_brief) -> None:
-    hosted = sum(v[1] for (_, d), v in toy.STOCKS.items() if d in toy.ESCAP)
-    first = sum(v[0] for (_, d), v in toy.STOCKS.items() if d in toy.ESCAP)
+    hosted = sum(v[2] for (_, d), v in toy.STOCKS_2024.items() if d in toy.ESCAP)
+    first = sum(v[0] for (_, d), v in toy.STOCKS_2024.items() if d in toy.ESCAP)
     f = {x.key: x for x in toy_brief.findings}["hosted"]
     assert f.values["hosted"] == nb.persons_text(hosted)
     assert f.values["hosted_first"] == nb.persons_text(first)
     top = pd.read_csv(toy_brief.html.parent / "tables" / "1_top_corridors.csv")
+    ind_aus = toy.STOCKS_2024[("IND", "AUS")]
     assert (top.iloc[0]["origin"], top.iloc[0]["destination"]) == ("IND", "AUS")
-    assert top.iloc[0]["persons"] == 580_000 and top.iloc[0]["change_persons"] == 180_000
+    assert top.iloc[0]["persons"] == ind_aus[2] and top.iloc[0]["start_year"] == 2020
+    assert top.iloc[0]["change_persons"] == ind_aus[2] - ind_aus[1]
     over = pd.read_csv(toy_brief.html.parent / "tables" / "1_migrants_over_time.csv")
-    assert list(over["year"]) == [2015, 2020] and over["hosted_persons"].iloc[-1] == hosted
+    assert list(over["year"]) == [2015, 2020, 2024] and over["hosted_persons"].iloc[-1] == hosted
 
 
 def test_csvs_match_the_annex_and_carry_units(toy_brief) -> None:
@@ -84,7 +88,13 @@ def test_brief_cli_prints_where_output_is(tmp_path: Path) -> None:
                                    "--draws", "0", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert f"Brief written to {(out / 'brief.html').resolve()}" in res.output
+    assert "Revision 2024, headline year 2024" in res.output
+    res = CliRunner().invoke(app, ["brief", "--store", str(store), "--no-build", "--no-pdf",
+                                   "--draws", "0", "--out", str(out), "--revision", "2020"])
+    assert res.exit_code == 0, res.output
     assert "Revision 2020, headline year 2020" in res.output
+    html = (out / "brief.html").read_text(encoding="utf-8")
+    assert "International Migrant Stock 2020" in html and "Stock 2024" not in html
     assert (out / "brief.html").is_file() and any((out / "tables").glob("*.csv"))
 
 
@@ -110,3 +120,24 @@ def test_pdf_fallback_without_weasyprint(toy_brief, tmp_path: Path, monkeypatch)
     engine = write_pdf(toy_brief.html.read_text(encoding="utf-8"), target)
     assert engine == "chromium --print-to-pdf"
     assert target.read_bytes()[:5] == b"%PDF-" and target.stat().st_size > 10_000
+
+
+def test_country_brief_on_the_toy_store(tmp_path: Path) -> None:
+    from labourlink.errors import InvalidArgumentError
+    from labourlink.report.country import build_country
+
+    store = toy.build(tmp_path / "toy.duckdb")
+    res = build_country("ton", tmp_path / "c", store=store, build=False, pdf=False,
+                        progress=False)
+    assert res.iso3 == "TON" and res.html.name == "TON.html" and res.pdf is None
+    import html as h
+
+    html = h.unescape(res.html.read_text(encoding="utf-8"))
+    emigrants = sum(v[2] for (o, _), v in toy.STOCKS_2024.items() if o == "TON")
+    assert nb.persons_text(emigrants) in html
+    # the toy store has WDI remittances but no KNOMAD inflows: the WDI series is used and said
+    assert "KNOMAD's June 2023 inflows have no series for Tonga" in html
+    assert (tmp_path / "c" / "tables" / "TON_standing.csv").is_file()
+    with pytest.raises(InvalidArgumentError, match="XYZ"):
+        build_country("XYZ", tmp_path / "c", store=store, build=False, pdf=False,
+                      progress=False)

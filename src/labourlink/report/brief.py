@@ -745,7 +745,7 @@ def _scenario_block(ctx: _Ctx, sec: Section, k: int, ex: dict[str, Any],
     panels = [
         (f"Remittances, {unit_r} a year", [v / div_r for v in rem], None, None,
          [nb.fixed(v / div_r, 1) for v in rem]),
-        (f"Exports, {unit_e} a year" + (", 90% interval" if has_iv else ""),
+        (f"Exports, {unit_e} a year",
          [v / div_e for v in exp], [v / div_e for v in exp_lo] if exp_lo else None,
          [v / div_e for v in exp_hi] if exp_hi else None,
          [nb.fixed(v / div_e, 1) for v in exp]),
@@ -756,7 +756,8 @@ def _scenario_block(ctx: _Ctx, sec: Section, k: int, ex: dict[str, Any],
         number, f"Senders receive {nb.usd_text(rem_s)} a year in remittances; receivers' real "
                 f"GDP: {gdp_text}",
         f"What each party gives (vermilion) and gets (blue) after {spec.years_in_force} years: "
-        f"remittances ({unit_r} a year) and exports ({unit_e} a year)",
+        f"remittances ({unit_r} a year) and exports ({unit_e} a year"
+        + (", whiskers: 5th to 95th percentile)" if has_iv else ")"),
         [ctx.source, _matrix_source(res), res.spec.ge.trade_source or _trade_source(res),
          "pwt_10.01", "datahub_wdi"],
         charts.gives_gets([(ctx.name(c), s) for c, s in zip(parties, sides, strict=True)],

@@ -261,14 +261,20 @@ def _bars_on(ax: Axes, labels: Sequence[str], values: Sequence[float], *,
         finite = [float(v) for v in (*errors[0], *errors[1]) if not nb.is_missing(v)]
         if finite:
             lo_lim, hi_lim = min(lo_lim, *finite), max(hi_lim, *finite)
-    pad = span * 0.28
+    pad = span * 0.36
     ax.set_xlim(lo_lim - (pad if lo_lim < 0 else 0), hi_lim + (pad if hi_lim > 0 else pad * 0.1))
     if lo_lim < 0:
         ax.axvline(0, color="#9a9a9a", linewidth=0.6)
     _value_axis(ax, "x")
     if value_text is not None:
-        for yi, v, t in zip(y, vals, value_text, strict=True):
-            ax.annotate(t, (v, yi), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+        ends = vals.copy()
+        if errors is not None:  # labels beyond the whiskers
+            lo_e = np.asarray(errors[0], dtype=float)
+            hi_e = np.asarray(errors[1], dtype=float)
+            ends = np.where(vals >= 0, np.fmax(vals, np.nan_to_num(hi_e, nan=-np.inf)),
+                            np.fmin(vals, np.nan_to_num(lo_e, nan=np.inf)))
+        for yi, v, e, t in zip(y, vals, ends, value_text, strict=True):
+            ax.annotate(t, (e, yi), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
                         ha="left" if v >= 0 else "right", va="center", fontsize=FONT - 0.5,
                         color=INK)
 

@@ -162,23 +162,38 @@ def collect(con: duckdb.DuckDBPyConnection, group: str = "ESCAP", *,
     origins, destinations = tops("origins"), tops("destinations")
 
     # remittances: KNOMAD inflows (the totals of the regional brief), WDI where KNOMAD has none
-    rem_k = trends.remittances(everyone, by="country", source=REM_PRIMARY, revision=rev, con=con)
-    rem_k = rem_k.dropna(subset=["received_usd"]).assign(source=REM_PRIMARY)
+    def rem_rows(source: str, codes: list[str]) -> pd.DataFrame:
+        cols = ["iso3", "year", "received_usd", "received_pct_gdp", "source"]
+        if not codes:
+            return pd.DataFrame(columns=cols)
+        try:
+            r = trends.remittances(codes, by="country", source=source, revision=rev, con=con)
+        except LabourlinkError:  # the store has no series from this source
+            return pd.DataFrame(columns=cols)
+        return r.dropna(subset=["received_usd"]).assign(source=source)[cols]
+
+    rem_k = rem_rows(REM_PRIMARY, everyone)
     have = set(rem_k["iso3"])
-    rem_w = trends.remittances([c for c in everyone if c not in have] or everyone[:1],
-                               by="country", source=REM_FALLBACK, revision=rev, con=con)
-    rem_w = rem_w[~rem_w["iso3"].isin(have)].dropna(subset=["received_usd"])
-    rem_w = rem_w.assign(source=REM_FALLBACK)
-    rem = pd.concat([rem_k, rem_w], ignore_index=True)[
-        ["iso3", "year", "received_usd", "received_pct_gdp", "source"]]
+    rem_w = rem_rows(REM_FALLBACK, [c for c in everyone if c not in have])
+    rem = pd.concat([f for f in (rem_k, rem_w) if len(f)] or [rem_k], ignore_index=True)
+    rem["year"] = rem["year"].astype("int64")
 
     # instruments in force with each country, and corridors without one
-    registry = load_registry(con)
-    cov = coverage(con, registry, yr, group, revision=rev)
-    inst_year = int(cov.inputs_years.get("bilateral_labour_agreements", yr))
     target_set = set(everyone)
+    gov_missing = ""
     rows = []
-    for rec in registry.records:
+    inst_year = yr
+    corr = pd.DataFrame(columns=["origin", "destination", "persons", "covered"])
+    try:
+        registry = load_registry(con)
+        cov = coverage(con, registry, yr, group, revision=rev)
+        inst_year = int(cov.inputs_years.get("bilateral_labour_agreements", yr))
+        corr = cov.corridors
+        records = registry.records
+    except LabourlinkError as exc:
+        gov_missing = f"Governance data not available from this store ({exc})."
+        records = ()
+    for rec in records:
         if not rec.active_in(yr) or rec.corridor_scope == "global":
             continue
         codes = set(rec.parties) | set(rec.senders) | set(rec.receivers)
@@ -197,8 +212,7 @@ def collect(con: duckdb.DuckDBPyConnection, group: str = "ESCAP", *,
                          rec.kind in DEFAULT_KINDS))
     instruments = pd.DataFrame(rows, columns=["iso3", "id", "kind", "partner", "year",
                                               "counted"])
-    corr = cov.corridors
-    unc = corr[~corr["covered"]]
+    unc = corr[~corr["covered"].astype(bool)]
     parts = []
     for side in ("origin", "destination"):
         part = unc[unc[side].isin(target_set)][["origin", "destination", "persons"]]
@@ -210,7 +224,7 @@ def collect(con: duckdb.DuckDBPyConnection, group: str = "ESCAP", *,
     for c in everyone:
         mine = corr[(corr["origin"] == c) | (corr["destination"] == c)]
         tot = float(mine["persons"].sum())
-        cov_share.append((c, float(mine.loc[mine["covered"], "persons"].sum()) / tot
+        cov_share.append((c, float(mine.loc[mine["covered"].astype(bool), "persons"].sum()) / tot
                           if tot > 0 else np.nan))
     coverage_frame = pd.DataFrame(cov_share, columns=["iso3", "covered_share"])
 
@@ -255,6 +269,7 @@ def collect(con: duckdb.DuckDBPyConnection, group: str = "ESCAP", *,
               "provenance": prov}
     extra = {"group": grp.code, "revision": rev, "source": source, "year": yr,
              "revision_label": revision_label(rev), "instruments_year": inst_year,
+             "governance_missing": gov_missing,
              "version": __version__, "date": f"{datetime.now(UTC):%d %B %Y}",
              "countries": targets}
     return CountryData(frames, extra)
@@ -354,10 +369,12 @@ def _country_page(frames: dict[str, pd.DataFrame], opts: dict[str, Any],
         div, unit = (1e6, "millions") if big >= 1e6 else ((1e3, "thousands") if big >= 1e4
                                                            else (1.0, "persons"))
         digits = 1 if div > 1 else 0
+        imm_clause = (f"; {nb.persons_text(imm)} migrants lived in {name}"
+                      if not nb.is_missing(imm) else "")
         fig = make_figure(
             "1", f"{nb.persons_text(e1)} people born in {name} lived abroad in {yr} "
-                 f"({'up' if e1 >= e0 else 'down'} from {nb.persons_text(e0)} in {y0}); "
-                 f"{nb.persons_text(imm)} migrants lived in {name}",
+                 f"({'up' if e1 >= e0 else 'down'} from {nb.persons_text(e0)} in {y0})"
+                 f"{imm_clause}",
             f"Persons{'' if unit == 'persons' else ', ' + unit}, mid-year, {y0}–{yr}; "
             f"{nb.persons_text(i0)} immigrants in {y0}",
             [src], charts.lines([
@@ -416,7 +433,7 @@ def _country_page(frames: dict[str, pd.DataFrame], opts: dict[str, Any],
         fig = make_figure(
             "3", title,
             f"Personal remittances received: {unit} (current, left) and % of GDP (right), "
-            f"{y_r0}–{y_r1}",
+            + (f"{y_r0}–{y_r1}" if y_r1 > y_r0 else str(y_r1)),
             [rem_src, "datahub_wdi"] if rem_src == REM_PRIMARY else [rem_src],
             _remittance_chart(rem, div), extra_source="labourlink calculations",
             note=("KNOMAD's June 2023 inflows have no series for " + name
@@ -462,6 +479,9 @@ def _country_page(frames: dict[str, pd.DataFrame], opts: dict[str, Any],
                        "in force from signature.")
         tables.append(t)
         blocks["instruments"] = t
+    elif opts.get("governance_missing"):
+        blocks["instruments"] = str(opts["governance_missing"])
+        missing.append(str(blocks["instruments"]))
     else:
         blocks["instruments"] = (f"No labour-migration instrument in force with {name} in "
                                  f"{yr} in the labourlink registry (bilateral labour agreements "
@@ -486,6 +506,8 @@ def _country_page(frames: dict[str, pd.DataFrame], opts: dict[str, Any],
                                C("persons", "Migrants", "persons")])
         tables.append(t)
         blocks["uncovered"] = t
+    elif opts.get("governance_missing"):
+        blocks["uncovered"] = str(opts["governance_missing"])
     else:
         blocks["uncovered"] = (f"Every corridor of {name} with a recorded migrant stock has an "
                                f"instrument in force in {yr}." if not nb.is_missing(cov) else

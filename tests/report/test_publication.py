@@ -423,3 +423,21 @@ def test_revision_option(real_store: Path, tmp_path: Path) -> None:
     text = html_text(tmp_path / "ind" / "IND.html")
     assert "UN DESA International Migrant Stock 2020 (POP/DB/MIG/Stock/Rev.2020)" in text
     assert "headline year 2020" in text and "Stock 2024" not in text
+
+
+def test_country_tasks_run_on_the_cluster_runner(real_store: Path, tmp_path: Path) -> None:
+    """With labourlink.cluster installed (issue 16), the briefs run through its run_tasks."""
+    pytest.importorskip("labourlink.cluster")
+    pytest.importorskip("distributed")
+    from labourlink.report.country import collect, run_country_tasks
+    from labourlink.store import connect
+
+    con = connect(real_store, read_only=True)
+    try:
+        data = collect(con, "ESCAP", countries=["TUV", "WSM"])
+    finally:
+        con.close()
+    data.extra.update(out_dir=str(tmp_path / "c"), pdf=False)
+    res, runner = run_country_tasks(["TUV", "WSM"], data, progress=False)
+    assert runner.startswith("labourlink.cluster") and set(res) == {"TUV", "WSM"}
+    assert (tmp_path / "c" / "WSM.html").is_file() and res["WSM"]["name"] == "Samoa"

@@ -402,8 +402,8 @@ def _country_page(frames: dict[str, pd.DataFrame], opts: dict[str, Any],
             "2", f"In {yr}, {t_o}; {t_d}",
             f"Top {TOP_N} countries of birth of immigrants (left, {_unit(og)}) and of residence "
             f"of emigrants (right, {_unit(de)}), {yr}",
-            [src], charts.paired_hbars(left, right, ("Immigrants, by country of birth",
-                                                     "Emigrants, by country of residence")),
+            [src], charts.paired_hbars(left, right, ("Immigrants: born in",
+                                                     "Emigrants: living in")),
             note="UN DESA's 'other/unknown' origin is left out.")
         figures.append(fig)
         blocks["partners"] = fig

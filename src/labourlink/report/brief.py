@@ -141,6 +141,10 @@ class _Ctx:
         return "all countries" if self.group == "World" else f"{self.group} members"
 
     @property
+    def into(self) -> str:
+        return "in the world" if self.group == "World" else "into a member"
+
+    @property
     def prev_year(self) -> int | None:
         before = [y for y in self.years if y < self.year]
         return before[-1] if before else None
@@ -203,6 +207,7 @@ def _section_trends(ctx: _Ctx) -> Section:
         prev = ov[ov["year"] == ctx.prev_year].iloc[0] if ctx.prev_year in set(ov["year"]) else None
         h0, h1 = float(first["hosted"]), float(last["hosted"])
         rose = "rose" if h1 > h0 else "fell"
+        world = ctx.group == "World"
         series = [
             charts.Line("People born in members living abroad", ov["year"],
                         ov["emigrants"] / 1e6, charts.PALETTE[1]),
@@ -211,11 +216,17 @@ def _section_trends(ctx: _Ctx) -> Section:
             charts.Line("of whom born in another member", ov["year"],
                         ov["within_persons"] / 1e6, charts.PALETTE[2], dashed=True),
         ]
+        if world:
+            series = [charts.Line("Migrants", ov["year"], ov["hosted"] / 1e6, charts.PALETTE[0]),
+                      charts.Line("of whom with a known country of birth", ov["year"],
+                                  ov["emigrants"] / 1e6, charts.PALETTE[1], dashed=True)]
         fig = ctx.figure(
             "1.1", f"Migrants living in {ctx.label} {rose} from {nb.persons_text(h0)} in {y0} to "
                    f"{nb.persons_text(h1)} in {y1}",
-            f"Persons, millions, mid-year, {y0}–{y1}: migrants living in members, people born in "
-            "members living abroad, and the migrants who moved between members",
+            f"Persons, millions, mid-year, {y0}–{y1}: "
+            + ("all migrants and those with a known country of birth" if world else
+               "migrants living in members, people born in members living abroad, and the "
+               "migrants who moved between members"),
             rev_src, charts.lines(series, height_in=2.5),
             note="Migrants are people living outside their country of birth. "
                  f"{charts_subset_note(ctx)}")
@@ -223,29 +234,29 @@ def _section_trends(ctx: _Ctx) -> Section:
         s_em, s_im = (float(last["intraregional_share_of_emigrants"]),
                       float(last["intraregional_share_of_immigrants"]))
         s_em0 = float(first["intraregional_share_of_emigrants"])
+        emig = nb.persons_text(float(last["emigrants"]))
         since = (f", {nb.change_persons_text(h1 - float(prev['hosted']))} since {ctx.prev_year}"
                  if prev is not None else "")
-        sec.items.append(Para(
-            f"In {y1}, {nb.persons_text(h1)} international migrants lived in {ctx.label}"
-            f"{since}, up from {nb.persons_text(h0)} in {y0}. "
-            f"{nb.persons_text(float(last['emigrants']))} people born in members lived abroad; "
-            f"{nb.share_pct_text(s_em)} of them lived in another member ({nb.share_pct_text(s_em0)}"
-            f" in {y0}), and {nb.share_pct_text(s_im)} of the migrants living in members were "
-            "born in another member."
-            if h1 >= h0 else
-            f"In {y1}, {nb.persons_text(h1)} international migrants lived in {ctx.label}, down "
-            f"from {nb.persons_text(h0)} in {y0}. {nb.persons_text(float(last['emigrants']))} "
-            f"people born in members lived abroad; {nb.share_pct_text(s_em)} of them lived in "
-            "another member."))
+        first_sentence = (f"In {y1}, {nb.persons_text(h1)} international migrants lived in "
+                          f"{ctx.label}{since}, {'up' if h1 >= h0 else 'down'} from "
+                          f"{nb.persons_text(h0)} in {y0}.")
+        if world:
+            second = f"{emig} of them have a known country of birth."
+        else:
+            second = (f"{emig} people born in members lived abroad; {nb.share_pct_text(s_em)} of "
+                      f"them lived in another member ({nb.share_pct_text(s_em0)} in {y0}), and "
+                      f"{nb.share_pct_text(s_im)} of the migrants living in members were born in "
+                      "another member.")
+        sec.items.append(Para(f"{first_sentence} {second}"))
         ctx.finding("hosted", f"Migrants living in {ctx.label}: {nb.persons_text(h1)} in {y1}, "
                               f"{'up' if h1 >= h0 else 'down'} from {nb.persons_text(h0)} in "
                               f"{y0}.", fig,
                     hosted=nb.persons_text(h1), hosted_first=nb.persons_text(h0))
-        ctx.finding("emigrants", f"People born in {ctx.label} and living abroad: "
-                                 f"{nb.persons_text(float(last['emigrants']))} in {y1}; "
-                                 f"{nb.share_pct_text(s_em)} of them live in another member.",
-                    fig, emigrants=nb.persons_text(float(last["emigrants"])),
-                    share=nb.share_pct_text(s_em))
+        if not world:
+            ctx.finding("emigrants", f"People born in {ctx.label} and living abroad: {emig} in "
+                                     f"{y1}; {nb.share_pct_text(s_em)} of them live in another "
+                                     "member.", fig, emigrants=emig,
+                        share=nb.share_pct_text(s_em))
         cols = [C("year", "Year", "year"), C("hosted", "Migrants living in members", "persons"),
                 C("emigrants", "People born in members living abroad", "persons"),
                 C("within_persons", "Migrants born in another member", "persons"),
@@ -284,7 +295,8 @@ def _section_trends(ctx: _Ctx) -> Section:
                     C("revision", "UN DESA revision")]
         if prev is not None:
             csv_cols.insert(6, C("start_year", "Base year", "year"))
-        t = Table("1.1", f"The ten largest corridors into {ctx.label}, {ctx.year}",
+        where = "in the world" if ctx.group == "World" else f"into {ctx.label}"
+        t = Table("1.1", f"The ten largest corridors {where}, {ctx.year}",
                   "Migrants by country of birth and of residence; change in persons and annual "
                   "growth in % a year", cols, top.head(10), rev_src, "1_top_corridors",
                   full=top, csv_columns=csv_cols,
@@ -295,9 +307,9 @@ def _section_trends(ctx: _Ctx) -> Section:
         change = (f", {nb.change_persons_text(float(r['change_persons']))} since {prev}"
                   if prev is not None else "")
         sec.items.append(Para(
-            f"The largest corridor into a member in {ctx.year} ran from {r['origin_name']} to "
+            f"The largest corridor {ctx.into} in {ctx.year} ran from {r['origin_name']} to "
             f"{r['destination_name']}: {nb.persons_text(float(r['persons']))} people{change}."))
-        ctx.finding("top_corridor", f"The largest migration corridor into a member in "
+        ctx.finding("top_corridor", f"The largest migration corridor {ctx.into} in "
                                     f"{ctx.year}: {r['origin_name']} to {r['destination_name']},"
                                     f" {nb.persons_text(float(r['persons']))} people{change}.",
                     t, persons=nb.persons_text(float(r["persons"])),
@@ -572,7 +584,7 @@ def _section_remittances(ctx: _Ctx) -> Section:
         r = cor.iloc[0]
         yr = int(r["year"])
         sec.items.append(Para(
-            f"In the bilateral remittance matrix for {yr}, the largest corridor into a member ran "
+            f"In the bilateral remittance matrix for {yr}, the largest corridor {ctx.into} ran "
             f"from {ctx.name(r['sending'])} to {ctx.name(r['receiving'])} "
             f"({nb.usd_text(float(r['remittances_usd_million']) * 1e6)}); the matrix splits "
             "each country's receipts across corridors, while totals come from the inflows "

@@ -116,6 +116,19 @@ _TABLES = [
           "net migration, population change, and population on 1 January, 1 July and 31 "
           "December (rebuilt from the published 31 Dec 2024). variant 'estimate' to 2023, "
           "'medium' for 2024. Aggregates have iso3 null and is_country false."),
+    Table("migration_flow", (("origin", V, True), ("destination", V, True),
+                             ("period_start", I, True), ("period_end", I, True), ("method", V, True),
+                             ("revision", V, True), ("flow", D, True), ("source", V, True)),
+          ("revision", "method", "period_start", "period_end", "origin", "destination"),
+          "Derived: bilateral migration flows estimated from successive migrant stock tables "
+          "(labourlink.flows), persons moving between the mid-year stock dates; zero flows are "
+          "not stored; source 'labourlink_flows'. Inputs and parameters in flow_provenance."),
+    Table("flow_provenance", (("revision", V, True), ("method", V, True), ("stock_source", V, True),
+                              ("parameters", V, True), ("inputs", V, True), ("rows", BI, True),
+                              ("labourlink_version", V, True), ("built_at", TS, True)),
+          ("revision", "method"),
+          "Derived-table provenance of migration_flow: per revision and method, the stock source, "
+          "the parameters (JSON) and every input file with its sha256 (JSON)."),
     Table("provenance", (("source", V, True), ("edition", V, True), ("publisher", V, True),
                          ("file", V, True), ("sha256", V, True), ("rows", BI, True),
                          ("dropped", V, False), ("target_table", V, True), ("built_at", TS, True)),
@@ -138,6 +151,7 @@ CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "migrant_stock": ("origin", "destination"),
     "migrant_stock_total": ("iso3",),
     "wpp_component": ("iso3",),
+    "migration_flow": ("origin", "destination"),
     "remittance_bilateral": ("sending", "receiving"),
     "migration_bilateral_wb": ("origin", "destination"),
     "indicator": ("iso3",),

@@ -14,6 +14,7 @@ from types import ModuleType
 
 # Loader modules in build order. A module listed here that does not exist yet is skipped.
 LOADER_MODULES: tuple[str, ...] = (
+    "undesa_ims2024",
     "undesa_ims2020",
     "undesa_ims2019",
     "undesa_totals",

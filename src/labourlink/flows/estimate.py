@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import numpy as np
 
+from labourlink.errors import EstimationError
 from labourlink.flows import kernels
 from labourlink.flows.inputs import PeriodInputs, load_inputs, periods
 from labourlink.flows.results import FlowEstimate, PeriodEstimate
@@ -69,8 +70,12 @@ def estimate_period(inp: PeriodInputs, method: str, params: FlowParams | None = 
         f = kernels.rate_flows(s0, float(total))
         return PeriodEstimate(inp.start, inp.end, inp.codes, f, nan, zeros, zeros, notes)
     closed = method != "da_min_open"
-    acc = kernels.demographic_accounts(inp.stock_start, inp.stock_end, inp.births, inp.deaths,
-                                       closed=closed)
+    try:
+        acc = kernels.demographic_accounts(inp.stock_start, inp.stock_end, inp.births,
+                                           inp.deaths, closed=closed, labels=inp.codes)
+    except EstimationError as exc:
+        raise EstimationError(f"{method}, revision {inp.revision}, {inp.start}-{inp.end}: "
+                              f"{exc}") from exc
     notes.update(acc.notes)
     net = acc.end.sum(axis=0) - acc.start.sum(axis=0)
     if method == "da_min_open":

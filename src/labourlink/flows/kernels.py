@@ -30,6 +30,7 @@ The methods follow the papers, not any implementation:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,6 +43,11 @@ Negatives = Literal["drop", "reverse"]
 #: Relative tolerance of the iterative proportional fitting of the closed-system margins.
 IPF_TOL = 1e-10
 IPF_MAXIT = 10_000
+#: A closed system whose IPF ends further than this (relative to the largest place-of-birth
+#: total, and at least one person) from its margins is rejected.
+RECONCILE_TOL = 1e-8
+#: Residual movers below this (persons) in a place-of-birth table are rounding: no flow.
+MIN_MOVERS = 1e-9
 
 
 def _check_square(name: str, a: np.ndarray) -> np.ndarray:
@@ -182,6 +188,7 @@ def ipf_margins(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     scale = max(1.0, float(np.abs(rows).max(initial=0.0)))
     resid = np.inf
     used = 0
+    checkpoint = np.inf
     for it in range(1, maxit + 1):
         used = it
         rs = x.sum(axis=1)
@@ -191,11 +198,16 @@ def ipf_margins(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray,
         resid = float(np.abs(x.sum(axis=1) - rows).max(initial=0.0))
         if resid <= tol * scale:
             break
+        if it % 200 == 0:  # stalled: the margins cannot be met on the seed's non-zero cells
+            if resid > 0.98 * checkpoint:
+                break
+            checkpoint = resid
     return x, used, resid
 
 
 def demographic_accounts(s0: np.ndarray, s1: np.ndarray, births: np.ndarray,
-                         deaths: np.ndarray, *, closed: bool) -> Accounts:
+                         deaths: np.ndarray, *, closed: bool,
+                         labels: Sequence[str] | None = None) -> Accounts:
     """Net the stock tables of deaths and births; for a closed system, reconcile them.
 
     1. Deaths in each country are split over places of birth in proportion to the start stocks
@@ -213,6 +225,11 @@ def demographic_accounts(s0: np.ndarray, s1: np.ndarray, births: np.ndarray,
        by IPF while every country's column total (its population net of deaths at the start, net
        of births at the end) is kept. Each country's net migration is then exactly
        ``(end population - births) - (start population - deaths)``.
+
+    ``labels`` name the rows in error messages. A closed system whose margins cannot be met
+    (the IPF stalls more than :data:`RECONCILE_TOL` of the largest place-of-birth total, or one
+    person, away from them) raises :class:`EstimationError` rather than returning flows that
+    break the accounting identity.
 
     Open system (Abel 2013): no reconciliation; place-of-birth totals that differ between the two
     tables are moves from or to outside the system (:func:`open_flows`).
@@ -254,6 +271,16 @@ def demographic_accounts(s0: np.ndarray, s1: np.ndarray, births: np.ndarray,
     end_fit, it1, res1 = ipf_margins(end, rows, end.sum(axis=0))
     notes["ipf_iterations"] = float(max(it0, it1))
     notes["ipf_max_residual"] = max(res0, res1)
+    limit = max(1.0, RECONCILE_TOL * float(rows.max(initial=0.0)))
+    if max(res0, res1) > limit:
+        fit = start_fit if res0 >= res1 else end_fit
+        i = int(np.argmax(np.abs(fit.sum(axis=1) - rows)))
+        who = labels[i] if labels is not None else f"row {i}"
+        raise EstimationError(
+            f"closed system: the stock tables, births and deaths cannot be reconciled (people "
+            f"born in {who}: {rows[i]:,.0f} expected, {fit[i].sum():,.0f} reachable without "
+            "placing people where the stock tables have nobody). Use the open system "
+            "(da_min_open) or check the inputs")
     return Accounts(start_fit, end_fit, True, notes)
 
 
@@ -278,7 +305,7 @@ def stayer_flows(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     Returns the ``(k, k)`` origin (residence at start) x destination flow matrix, zero diagonal.
     """
     _, rr, cc, nr = _stayer_parts(start, end)
-    w = np.divide(1.0, nr, out=np.zeros_like(nr), where=nr > 0)
+    w = np.divide(1.0, nr, out=np.zeros_like(nr), where=nr > MIN_MOVERS)
     f = (rr * w[:, None]).T @ cc
     np.fill_diagonal(f, 0.0)
     return f
@@ -312,7 +339,7 @@ def pseudo_bayes_weights(start: np.ndarray, end: np.ndarray, scale: float) -> np
     stay, rr, cc, nr = _stayer_parts(start, end)
     n = start.sum(axis=1)
     safe_n = np.where(n > 0, n, 1.0)
-    safe_nr = np.where(nr > 0, nr, 1.0)
+    safe_nr = np.where(nr > MIN_MOVERS, nr, 1.0)
     # sums over the cells of each birthplace's table, without forming the (k, k, k) array:
     # Q = stayers on the diagonal + outer(rr, cc) / nr off it (rr and cc never share a country),
     # I = outer(start, end) / n.
@@ -339,7 +366,7 @@ def pseudo_bayes_flows(start: np.ndarray, end: np.ndarray, scale: float) -> tupl
     w = pseudo_bayes_weights(start, end, scale)
     _, rr, cc, nr = _stayer_parts(start, end)
     n = start.sum(axis=1)
-    a = np.divide(1.0 - w, nr, out=np.zeros_like(nr), where=nr > 0)
+    a = np.divide(1.0 - w, nr, out=np.zeros_like(nr), where=nr > MIN_MOVERS)
     b = np.divide(w, n, out=np.zeros_like(n), where=n > 0)
     f = (rr * a[:, None]).T @ cc + (start * b[:, None]).T @ end
     np.fill_diagonal(f, 0.0)

@@ -44,36 +44,25 @@ OTHER_ORIGIN = "XXX"
 #: Default persons per pseudo-observation of the pseudo-Bayes estimator (see FlowParams).
 PB_SCALE = 100_000.0
 
-_FALLBACK_REVISIONS = {"2020": "undesa_ims2020"}
-
-
 def revisions() -> dict[str, str]:
-    """Revision label -> ``migrant_stock`` source id (:mod:`labourlink.store.revisions`)."""
-    try:
-        from labourlink.store import revisions as rev
-    except ImportError:  # the module arrives with the 2024 revision
-        return dict(_FALLBACK_REVISIONS)
-    return dict(rev.REVISIONS)
+    """Revision label -> ``migrant_stock`` source id (:data:`labourlink.store.revisions.REVISIONS`)."""
+    from labourlink.store.revisions import REVISIONS
+
+    return dict(REVISIONS)
 
 
 def default_revision() -> str:
-    """The default revision label (the newest UN DESA revision the store knows)."""
-    try:
-        from labourlink.store import revisions as rev
-    except ImportError:
-        return "2020"
-    return str(rev.DEFAULT_REVISION)
+    """The default revision label (the newest, :data:`labourlink.store.revisions.DEFAULT_REVISION`)."""
+    from labourlink.store.revisions import DEFAULT_REVISION
+
+    return DEFAULT_REVISION
 
 
 def check_revision(revision: str | int | None) -> str:
-    """Normalise a revision label (``2024``, ``"2024"``; ``None`` = default) or raise."""
-    allowed = revisions()
-    if revision is None:
-        return default_revision()
-    label = str(revision).strip()
-    if label not in allowed:
-        raise InvalidArgumentError("revision", revision, sorted(allowed))
-    return label
+    """Normalise a revision (``2024``, ``"2024"``, ``"undesa_ims2024"``; ``None`` = default)."""
+    from labourlink.store.revisions import normalise_revision
+
+    return normalise_revision(revision)
 
 
 def stock_source(revision: str | int | None) -> str:

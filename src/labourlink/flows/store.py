@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from labourlink import __version__
-from labourlink.errors import StoreError
+from labourlink.errors import EstimationError, StoreError
+from labourlink.flows.results import PeriodEstimate
 from labourlink.flows.spec import METHODS, FlowParams, check_method, check_revision, revisions
 from labourlink.sources.base import Provenance, SourceTable
 
@@ -81,24 +83,33 @@ def build(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> list[Sour
         if not _has_rows(con, "SELECT 1 FROM migrant_stock WHERE source = ? LIMIT 1", [source]):
             continue
         inputs = load_inputs(con, rev, periods(con, rev))
-        pb = {(i.start, i.end): estimate_period(i, "da_pb_closed", params) for i in inputs}
+        pb: dict[tuple[int, int], PeriodEstimate | EstimationError] = {}
+        for inp in inputs:
+            try:
+                pb[(inp.start, inp.end)] = estimate_period(inp, "da_pb_closed", params)
+            except EstimationError as exc:  # recorded as the method's status, not fatal
+                pb[(inp.start, inp.end)] = exc
         in_files = {p: files[p] for p in _input_files(source) if p in files}
         digest = json.dumps(in_files, sort_keys=True)
         combined = hashlib.sha256(digest.encode()).hexdigest()
         for method in METHODS:
-            frames = []
-            for inp in inputs:
-                est = (pb[(inp.start, inp.end)] if method == "da_pb_closed" else
-                       estimate_period(inp, method, params,
-                                       mig_rate_total=pb[(inp.start, inp.end)].total))
-                codes = pd.Index(inp.codes)
-                f = pd.DataFrame(est.flows, index=codes, columns=codes).stack()
-                f = f[f > 0]
-                frames.append(pd.DataFrame({
-                    "origin": f.index.get_level_values(0).astype(str),
-                    "destination": f.index.get_level_values(1).astype(str),
-                    "period_start": inp.start, "period_end": inp.end, "method": method,
-                    "revision": rev, "flow": f.to_numpy(dtype=float), "source": SOURCE}))
+            frames = [_empty_flows()]
+            status = "ok"
+            try:
+                for inp in inputs:
+                    pb_est = pb[(inp.start, inp.end)]
+                    if isinstance(pb_est, EstimationError):
+                        if method in ("da_pb_closed", "mig_rate"):
+                            raise pb_est
+                        est = estimate_period(inp, method, params)
+                    elif method == "da_pb_closed":
+                        est = pb_est
+                    else:
+                        est = estimate_period(inp, method, params, mig_rate_total=pb_est.total)
+                    frames.append(_flow_rows(est, rev, method))
+            except EstimationError as exc:
+                status = f"not estimated: {exc}"
+                frames = [_empty_flows()]
             frame = pd.concat(frames, ignore_index=True)
             frame["period_start"] = frame["period_start"].astype("int64")
             frame["period_end"] = frame["period_end"].astype("int64")
@@ -111,12 +122,31 @@ def build(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> list[Sour
             meta = pd.DataFrame([{
                 "revision": rev, "method": method, "stock_source": source,
                 "parameters": json.dumps(prm, sort_keys=True),
-                "inputs": digest, "rows": len(frame), "labourlink_version": __version__,
+                "inputs": digest, "rows": len(frame), "status": status,
+                "labourlink_version": __version__,
                 "built_at": built_at}])
             out.append(SourceTable("flow_provenance", meta, Provenance(
                 SOURCE, f"{method} revision {rev}", "labourlink (derived from the store)",
                 f"migrant_stock[{source}] + wpp_component[wpp2024]", combined, 1, {})))
     return out
+
+
+def _empty_flows() -> pd.DataFrame:
+    return pd.DataFrame({"origin": pd.Series(dtype=str), "destination": pd.Series(dtype=str),
+                         "period_start": pd.Series(dtype="int64"),
+                         "period_end": pd.Series(dtype="int64"), "method": pd.Series(dtype=str),
+                         "revision": pd.Series(dtype=str), "flow": pd.Series(dtype=float),
+                         "source": pd.Series(dtype=str)})
+
+
+def _flow_rows(est: PeriodEstimate, rev: str, method: str) -> pd.DataFrame:
+    """Positive flows of one period estimate as ``migration_flow`` rows."""
+    codes = np.asarray(est.codes, dtype=object)
+    i, j = np.nonzero(est.flows > 0)
+    return pd.DataFrame({"origin": codes[i].astype(str), "destination": codes[j].astype(str),
+                         "period_start": np.int64(est.start), "period_end": np.int64(est.end),
+                         "method": method, "revision": rev, "flow": est.flows[i, j],
+                         "source": SOURCE})
 
 
 def read_flows(revision: str | int | None = None, method: str | None = None,
@@ -158,11 +188,16 @@ def read_flows(revision: str | int | None = None, method: str | None = None,
     own = con is None
     c = get_connection(con)
     try:
-        n = c.execute("SELECT count(*) FROM flow_provenance WHERE revision = ?", [rev]).fetchone()
-        if not n or not n[0]:
+        status = dict(c.execute("SELECT method, status FROM flow_provenance WHERE revision = ?",
+                                [rev]).fetchall())
+        if not status:
             raise StoreError(f"the store has no flow estimates for revision {rev}: rebuild it "
                              "with `labourlink data build --force` (needs the stock tables and "
                              "wpp2024_components)")
+        failed = {m: s for m, s in status.items()
+                  if s != "ok" and (method is None or m == method)}
+        if failed:
+            raise StoreError(f"revision {rev}: " + "; ".join(f"{m} {s}" for m, s in failed.items()))
         df = c.execute(f"SELECT {', '.join(TIDY_COLUMNS)} FROM migration_flow WHERE "
                        f"{' AND '.join(where)} ORDER BY method, period_start, origin, destination",
                        args).df()

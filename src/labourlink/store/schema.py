@@ -125,10 +125,12 @@ _TABLES = [
           "not stored; source 'labourlink_flows'. Inputs and parameters in flow_provenance."),
     Table("flow_provenance", (("revision", V, True), ("method", V, True), ("stock_source", V, True),
                               ("parameters", V, True), ("inputs", V, True), ("rows", BI, True),
-                              ("labourlink_version", V, True), ("built_at", TS, True)),
+                              ("status", V, True), ("labourlink_version", V, True),
+                              ("built_at", TS, True)),
           ("revision", "method"),
           "Derived-table provenance of migration_flow: per revision and method, the stock source, "
-          "the parameters (JSON) and every input file with its sha256 (JSON)."),
+          "the parameters (JSON), every input file with its sha256 (JSON) and the status ('ok', "
+          "or why the estimate could not be made)."),
     Table("provenance", (("source", V, True), ("edition", V, True), ("publisher", V, True),
                          ("file", V, True), ("sha256", V, True), ("rows", BI, True),
                          ("dropped", V, False), ("target_table", V, True), ("built_at", TS, True)),

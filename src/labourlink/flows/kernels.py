@@ -226,10 +226,14 @@ def demographic_accounts(s0: np.ndarray, s1: np.ndarray, births: np.ndarray,
        of births at the end) is kept. Each country's net migration is then exactly
        ``(end population - births) - (start population - deaths)``.
 
-    ``labels`` name the rows in error messages. A closed system whose margins cannot be met
-    (the IPF stalls more than :data:`RECONCILE_TOL` of the largest place-of-birth total, or one
-    person, away from them) raises :class:`EstimationError` rather than returning flows that
-    break the accounting identity.
+    ``labels`` name the rows in error messages. Where the margins cannot be met on the cells a
+    stock table fills (the IPF stalls more than :data:`RECONCILE_TOL` of the largest
+    place-of-birth total, or one person, away from them; e.g. Curacao in the 2020 revision's
+    1990 and 1995 tables has no foreign-born, so its native-born cannot fall), the empty cells of
+    the countries where the unreconciled places of birth live are opened with one person each
+    and the fit is repeated (``notes['cells_opened']``, ``notes['persons_in_opened_cells']``).
+    If that fails too, :class:`EstimationError` is raised rather than returning flows that break
+    the accounting identity.
 
     Open system (Abel 2013): no reconciliation; place-of-birth totals that differ between the two
     tables are moves from or to outside the system (:func:`open_flows`).
@@ -267,21 +271,42 @@ def demographic_accounts(s0: np.ndarray, s1: np.ndarray, births: np.ndarray,
     one_sided = ((r0 > 0) & (r1 <= 0)) | ((r1 > 0) & (r0 <= 0))
     rows = np.where(one_sided, 0.0, (r0 + r1) / 2.0)
     notes["birthplace_one_sided"] = float((r0[one_sided] + r1[one_sided]).sum())
-    start_fit, it0, res0 = ipf_margins(start, rows, start.sum(axis=0))
-    end_fit, it1, res1 = ipf_margins(end, rows, end.sum(axis=0))
-    notes["ipf_iterations"] = float(max(it0, it1))
-    notes["ipf_max_residual"] = max(res0, res1)
     limit = max(1.0, RECONCILE_TOL * float(rows.max(initial=0.0)))
-    if max(res0, res1) > limit:
-        fit = start_fit if res0 >= res1 else end_fit
-        i = int(np.argmax(np.abs(fit.sum(axis=1) - rows)))
-        who = labels[i] if labels is not None else f"row {i}"
-        raise EstimationError(
-            f"closed system: the stock tables, births and deaths cannot be reconciled (people "
-            f"born in {who}: {rows[i]:,.0f} expected, {fit[i].sum():,.0f} reachable without "
-            "placing people where the stock tables have nobody). Use the open system "
-            "(da_min_open) or check the inputs")
-    return Accounts(start_fit, end_fit, True, notes)
+    fits = []
+    seeded = placed = 0.0
+    iterations = residual = 0.0
+    for table in (start, end):
+        fit, it, res = ipf_margins(table, rows, table.sum(axis=0))
+        if res > limit:
+            # The margins cannot be met on the table's non-empty cells (e.g. a country whose
+            # only residents are its native-born, who must then be fewer): open the empty cells
+            # of the countries where the unreconciled places of birth live, one person each,
+            # and fit again. Recorded in the notes.
+            bad = np.abs(fit.sum(axis=1) - rows) > limit
+            cols = np.flatnonzero((table[bad] > 0).any(axis=0))
+            extra = np.zeros_like(table)
+            extra[:, cols] = (table[:, cols] == 0) & (rows[:, None] > 0)
+            live = table.sum(axis=0) > 0
+            extra[:, ~live] = 0.0
+            fit, it2, res = ipf_margins(table + extra, rows, table.sum(axis=0))
+            it += it2
+            seeded += float(extra.sum())
+            placed += float(fit[extra > 0].sum())
+        iterations = max(iterations, float(it))
+        residual = max(residual, res)
+        if res > limit:
+            i = int(np.argmax(np.abs(fit.sum(axis=1) - rows)))
+            who = labels[i] if labels is not None else f"row {i}"
+            raise EstimationError(
+                f"closed system: the stock tables, births and deaths cannot be reconciled "
+                f"(people born in {who}: {rows[i]:,.0f} expected, {fit[i].sum():,.0f} reachable). "
+                "Use the open system (da_min_open) or check the inputs")
+        fits.append(fit)
+    notes["ipf_iterations"] = iterations
+    notes["ipf_max_residual"] = residual
+    notes["cells_opened"] = seeded
+    notes["persons_in_opened_cells"] = placed
+    return Accounts(fits[0], fits[1], True, notes)
 
 
 def _stayer_parts(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,

@@ -10,6 +10,7 @@ import pytest
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "sources"))  # rawcopy
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from labourlink.sources.base import Provenance, SourceTable
 #: Source id of the derived rows (``migration_flow.source``, ``provenance.source``).
 SOURCE = "labourlink_flows"
 #: Bump when an estimator or its defaults change: it enters the store's build fingerprint.
-VERSION = "flows-2"
+VERSION = "flows-3"
 #: Tables this module writes.
 TABLES = ("migration_flow", "flow_provenance")
 WPP_MODULE = "labourlink.sources.wpp2024"

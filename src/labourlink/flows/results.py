@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError
-from labourlink.flows.spec import ACCOUNTING_METHODS, CLOSED_METHODS, FlowParams, parse_period
+from labourlink.flows.spec import (
+    ACCOUNTING_METHODS,
+    CLOSED_METHODS,
+    OTHER_ORIGIN,
+    FlowParams,
+    parse_period,
+)
 
 #: Columns of :meth:`FlowEstimate.tidy` (the contract of ``labourlink flows estimate``).
 TIDY_COLUMNS = ("origin", "destination", "period_start", "period_end", "method", "revision", "flow")
@@ -146,7 +152,7 @@ class FlowEstimate:
         want = parse_period(period)
         for p in self._periods:
             if (p.start, p.end) == want:
-                keep = [i for i, c in enumerate(p.codes) if c != "XXX"]
+                keep = [i for i, c in enumerate(p.codes) if c != OTHER_ORIGIN]
                 codes = [p.codes[i] for i in keep]
                 return pd.DataFrame(p.flows[np.ix_(keep, keep)], index=pd.Index(codes, name="origin"),
                                     columns=pd.Index(codes, name="destination"))
@@ -160,7 +166,7 @@ class FlowEstimate:
         ``net_account`` (the accounting identity)."""
         rows = []
         for p in self._periods:
-            keep = [i for i, c in enumerate(p.codes) if c != "XXX"]
+            keep = [i for i, c in enumerate(p.codes) if c != OTHER_ORIGIN]
             inflow = p.flows.sum(axis=0)
             outflow = p.flows.sum(axis=1)
             for i in keep:

@@ -22,17 +22,25 @@ def real_client(real_store: Path):
     app = create_app(real_store)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    app.state.con.close()
+    app.state.watcher.close()
 
 
-def test_country_numbers_equal_store(real_client, real_store: Path) -> None:
+@pytest.mark.parametrize(("rev", "year"), [("2020", 2020), ("2024", 2020), ("2024", 2024)])
+def test_country_numbers_equal_store(real_client, real_store: Path, rev: str, year: int) -> None:
     with duckdb.connect(str(real_store), read_only=True) as con:
         want = con.execute(
-            "SELECT SUM(persons) FROM migrant_stock WHERE source='undesa_ims2020' AND year=2020 "
-            "AND sex='total' AND origin='PHL'").fetchone()[0]
-    body = real_client.get("/api/country/PHL", params={"year": 2020}).json()
+            "SELECT SUM(persons) FROM migrant_stock WHERE source=? AND year=? "
+            "AND sex='total' AND origin='PHL'", [f"undesa_ims{rev}", year]).fetchone()[0]
+    body = real_client.get("/api/country/PHL", params={"year": year, "revision": rev}).json()
+    assert body["revision"] == rev and body["stock_source"] == f"undesa_ims{rev}"
     assert body["emigrants_persons"] == pytest.approx(want)
     assert body["top_destinations"][0]["persons"] > 0
+
+
+def test_default_revision_is_2024(real_client) -> None:
+    body = real_client.get("/api/meta").json()
+    assert body["revision"] == "2024" and body["stock_years"][-1] == 2024
+    assert real_client.get("/api/country/PHL").json()["year"] == 2024
 
 
 def test_small_states_have_capital_points(real_client) -> None:

@@ -66,6 +66,9 @@ def estimate(
     years: str | None = typer.Option(None, "--years", help="Years of the panel, e.g. "
                                         "2000-2020 or 2000,2010 (default: the preset's or the "
                                         "panel's)."),
+    revision: str | None = typer.Option(None, "--revision", help="UN DESA migrant stock "
+                                        "revision of the migrant networks: 2024 or 2020 "
+                                        "(default: the newest in the store, 2024)."),
     list_: bool = typer.Option(False, "--list", help="List the presets and exit."),
     elasticities: bool = typer.Option(False, "--elasticities", help="Also print migration "
                                       "elasticities with 95% CIs and the literature comparison "
@@ -105,10 +108,11 @@ def estimate(
             warnings.simplefilter("always")
             if formula is not None:
                 run = P.run_formula(formula, data or "wto", con, vcov=vcov or "cluster:pair",
-                                    years=yrs)
+                                    years=yrs, revision=revision)
             else:
                 assert preset is not None
-                run = P.run_preset(preset, con, data=data, vcov=vcov, years=yrs)
+                run = P.run_preset(preset, con, data=data, vcov=vcov, years=yrs,
+                                   revision=revision)
         for w_ in caught:
             typer.secho(f"warning: {w_.message}", err=True, fg=typer.colors.YELLOW)
     finally:
@@ -118,8 +122,9 @@ def estimate(
         return
     from labourlink.report.tables import etable
 
+    stocks = f"; migrant stocks: UN DESA revision {run.revision}" if run.revision else ""
     title = (f"{run.preset}: {P.PRESETS.get(run.preset, run.preset)} (data: {run.data}; "
-             f"vcov: {run.vcov})")
+             f"vcov: {run.vcov}{stocks})")
     typer.echo(etable(run.models, fmt.value, title=title))
     if elasticities or fmt in (OutFormat.table, OutFormat.md):
         el = P.elasticity_table(run)

@@ -265,18 +265,20 @@ def _section_remittances(con: duckdb.DuckDBPyConnection, group: str, year: int) 
                     f"Figure 3.1. Personal remittances received, % of GDP, {yr}: the ten most "
                     f"dependent {group} members.", fig, ["wdi_remittances"]))
     cor = g("Remittance corridors", lambda: trends.remittance_corridors(
-        2017, 10, group, con=con))
-    if cor is not None:
+        None, 10, group, con=con))
+    if cor is not None and len(cor):
+        from labourlink.store.revisions import REMITTANCE_MATRICES
+
+        m_year, m_src = int(cor["year"].iloc[0]), REMITTANCE_MATRICES[str(cor["matrix"].iloc[0])]
         s.tables.append(BriefTable("3_remittance_corridors",
-                                   f"Largest remittance corridors into {group} members, 2017 "
-                                   "(US$ million)", cor, ["wb_remittance_matrix_2017"]))
-        if plots is not None and len(cor):
+                                   f"Largest remittance corridors into {group} members, {m_year} "
+                                   "(US$ million)", cor, [m_src]))
+        if plots is not None:
             fig = g("Remittance corridor Sankey", lambda: plots.corridor_sankey(cor))
             if fig is not None:
                 s.figures.append(_figure(
-                    f"Figure 3.2. The ten largest remittance corridors into {group} members, 2017: "
-                    "band width proportional to US$ million sent.", fig,
-                    ["wb_remittance_matrix_2017"]))
+                    f"Figure 3.2. The ten largest remittance corridors into {group} members, "
+                    f"{m_year}: band width proportional to US$ million sent.", fig, [m_src]))
     return s
 
 

@@ -18,7 +18,8 @@ def example_paths() -> list[Path]:
     return sorted(EXAMPLES_DIR.glob("*.yaml"))
 
 
-def _run(spec_path: Path, draws: int, seed: int, store: Path | None):  # type: ignore[no-untyped-def]
+def _run(spec_path: Path, draws: int, seed: int, store: Path | None,  # type: ignore[no-untyped-def]
+         revision: str | None = None):
     from rich.console import Console
 
     from labourlink.scenarios.inputs import load_inputs
@@ -32,7 +33,7 @@ def _run(spec_path: Path, draws: int, seed: int, store: Path | None):  # type: i
     with status:
         con = connect(store)
         try:
-            data = load_inputs(con, spec)
+            data = load_inputs(con, spec, revision)
         finally:
             con.close()
         status.update(f"scenario {spec.name!r}: general equilibrium and {draws} Monte Carlo draws")
@@ -69,13 +70,16 @@ def register(app: typer.Typer) -> None:
                                   "point estimate only)."),
         fmt: str = typer.Option("table", "--format", help="Output: table (default) or json."),
         seed: int = typer.Option(0, "--seed", help="Random seed of the draws (default 0)."),
+        revision: str | None = typer.Option(None, "--revision", help="UN DESA migrant stock "
+                                            "revision of the baseline: 2024 or 2020 (default: "
+                                            "the spec's, else the newest in the store)."),
         store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                           "LABOURLINK_STORE or data/labourlink.duckdb)."),
     ) -> None:
         """Run a scenario: per-country trade, real GDP and remittance effects, with 90% intervals."""
         if fmt not in FORMATS:
             raise InvalidArgumentError("--format", fmt, FORMATS)
-        res = _run(spec, draws, seed, store)
+        res = _run(spec, draws, seed, store, revision)
         typer.echo(res.to_json() if fmt == "json" else res.summary())
 
     @sc.command("compare")
@@ -86,14 +90,17 @@ def register(app: typer.Typer) -> None:
                                   help="Monte Carlo draws for each scenario (default 0)."),
         fmt: str = typer.Option("table", "--format", help="Output: table (default) or json."),
         seed: int = typer.Option(0, "--seed", help="Random seed of the draws (default 0)."),
+        revision: str | None = typer.Option(None, "--revision", help="UN DESA migrant stock "
+                                            "revision of both baselines: 2024 or 2020 "
+                                            "(default: each spec's, else the newest)."),
         store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                           "LABOURLINK_STORE or data/labourlink.duckdb)."),
     ) -> None:
         """Compare two scenarios on the countries that are parties to either."""
         if fmt not in FORMATS:
             raise InvalidArgumentError("--format", fmt, FORMATS)
-        ra = _run(spec_a, draws, seed, store)
-        rb = _run(spec_b, draws, seed, store)
+        ra = _run(spec_a, draws, seed, store, revision)
+        rb = _run(spec_b, draws, seed, store, revision)
         if fmt == "json":
             typer.echo(json.dumps({"scenarios": [ra.to_json_dict(), rb.to_json_dict()]}, indent=2))
             return

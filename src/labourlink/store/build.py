@@ -65,6 +65,21 @@ def _schema_hash() -> str:
     return hashlib.sha256("\n".join(create_statements()).encode()).hexdigest()[:16]
 
 
+def _reference_hash() -> str:
+    """sha256 over what the package itself contributes to the store: the country reference and
+    groupings (code and curated data) and the loaders' data files. Editing them must rebuild the
+    store like a changed raw file."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(p for p in (package / "countries").rglob("*")
+                   if p.is_file() and p.suffix in {".py", ".csv", ".tsv"})
+    files += sorted(p for p in (package / "sources" / "data").glob("*") if p.is_file())
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(package).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def input_fingerprint(data_dir: Path, modules: Sequence[ModuleType]) -> tuple[str, dict[str, str]]:
     """sha256 over every raw file the loaders read (plus versions); also the per-file checksums.
 
@@ -81,6 +96,7 @@ def input_fingerprint(data_dir: Path, modules: Sequence[ModuleType]) -> tuple[st
             files[rf.path] = sha256_file(path)
     blob = json.dumps({"files": files, "version": __version__, "schema": _schema_hash(),
                        "loaders": [m.__name__ for m in modules],
+                       "reference": _reference_hash(),
                        "derived": [f"{m.__name__}:{m.VERSION}" for m in derived_modules()]},
                       sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest(), files

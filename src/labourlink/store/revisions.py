@@ -15,9 +15,12 @@ Accepted spellings of a revision: ``"2024"``, ``2024``, or the source id ``"unde
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from labourlink.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import duckdb
 
 Revision = Literal["2024", "2020"]
 
@@ -53,6 +56,8 @@ def _resolve(value: object, table: Mapping[str, str], default: str, name: str,
             return key
     if legacy and text in legacy:
         return legacy[text]
+    if legacy and text in legacy.values():
+        return text
     allowed = list(table) + list(table.values())
     raise InvalidArgumentError(name, value, allowed)
 
@@ -73,6 +78,47 @@ def stock_source(revision: object = None, *, allow_legacy: bool = False) -> str:
     if rev in REVISIONS:
         return REVISIONS[rev]
     return {v: k for k, v in LEGACY_SOURCES.items()}[rev]
+
+
+def revision_of(source: str) -> str:
+    """The revision (``"2024"``) of a ``migrant_stock`` source id (``"undesa_ims2024"``)."""
+    return normalise_revision(source, allow_legacy=True)
+
+
+def available_revisions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Revisions (``"2024"``, ``"2020"``) whose stocks are in the store, newest first."""
+    present = {r[0] for r in con.execute("SELECT DISTINCT source FROM migrant_stock").fetchall()}
+    return [rev for rev, src in REVISIONS.items() if src in present]
+
+
+def resolve_revision(con: duckdb.DuckDBPyConnection, revision: object = None, *,
+                     allow_legacy: bool = False) -> str:
+    """The revision to use with this store: ``revision`` itself (checked), or with ``None`` the
+    newest revision the store holds (:data:`DEFAULT_REVISION` in a store built from the full data
+    folder)."""
+    if revision is None:
+        avail = available_revisions(con)
+        return avail[0] if avail else DEFAULT_REVISION
+    return normalise_revision(revision, allow_legacy=allow_legacy)
+
+
+def resolve_stock_source(con: duckdb.DuckDBPyConnection, revision: object = None) -> str:
+    """``migrant_stock.source`` for ``revision`` in this store (see :func:`resolve_revision`);
+    legacy source ids (``"undesa_ims2019"``) are accepted."""
+    return stock_source(resolve_revision(con, revision, allow_legacy=True), allow_legacy=True)
+
+
+def resolve_remittance_matrix(con: duckdb.DuckDBPyConnection, edition: object = None) -> str:
+    """The remittance matrix edition to use: ``edition`` (checked) or with ``None`` the newest
+    edition the store holds."""
+    if edition is None:
+        present = {r[0] for r in con.execute(
+            "SELECT DISTINCT source FROM remittance_bilateral").fetchall()}
+        for key, src in REMITTANCE_MATRICES.items():
+            if src in present:
+                return key
+        return DEFAULT_REMITTANCE_MATRIX
+    return normalise_remittance_matrix(edition)
 
 
 def revision_label(revision: object = None) -> str:
@@ -106,7 +152,8 @@ def nearest_at_or_before(year: int, available: list[int] | tuple[int, ...]) -> i
 
 __all__ = [
     "DEFAULT_REMITTANCE_MATRIX", "DEFAULT_REVISION", "EDITIONS", "LEGACY_SOURCES",
-    "REMITTANCE_MATRICES", "REVISIONS", "Revision", "nearest_at_or_before",
+    "REMITTANCE_MATRICES", "REVISIONS", "Revision", "available_revisions", "nearest_at_or_before",
     "normalise_remittance_matrix", "normalise_revision", "remittance_matrix_source",
-    "revision_label", "stock_source",
+    "resolve_remittance_matrix", "resolve_revision", "resolve_stock_source", "revision_label",
+    "revision_of", "stock_source",
 ]

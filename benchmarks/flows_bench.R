@@ -15,9 +15,12 @@ for (f in sort(list.files(dir, pattern = "__stock_start\\.csv$"))) {
   M <- v$M[1]
   run <- function(method, expr) {
     t0 <- proc.time()[["elapsed"]]
-    res <- force(expr)
+    res <- tryCatch(force(expr), error = function(e) { message(method, " ", p, ": ", conditionMessage(e)); NULL })
     el <- proc.time()[["elapsed"]] - t0
-    tot <- if (length(dim(res)) == 3) { m <- apply(res, c(1, 2), sum); diag(m) <- 0; sum(m) } else sum(res)
+    if (is.null(res)) { cat(sprintf("%s\t%s\tNA\tNA\n", p, method)); return(invisible()) }
+    if (length(dim(res)) == 3) { m <- apply(res, c(1, 2), sum); diag(m) <- 0 } else m <- res
+    keep <- rownames(m) != "XXX"  # labourlink leaves the 'Other' origin out of its outputs
+    tot <- if (method == "mig_rate") sum(m) else sum(m[keep, keep])
     cat(sprintf("%s\t%s\t%.4f\t%.1f\n", p, method, el, tot))
     flush.console()
   }

@@ -254,7 +254,7 @@ class Runner:
         from distributed import Client, LocalCluster
 
         o = self.options
-        quiet = logging.ERROR
+        quiet = logging.CRITICAL
         if o.scheduler is not None:
             t0 = time.perf_counter()
             try:

@@ -184,7 +184,7 @@ class BootstrapResult:
         """By term: estimate, std_error, conf_low, conf_high (analytic), std_error_boot,
         conf_low_boot, conf_high_boot (percentile, same level), n_boot."""
         ok = self.draws[self.draws["converged"]]
-        a = (1 - self.level) / 2
+        a = round((1 - self.level) / 2, 11)  # 0.025, not 0.025000000000000022
         rows = []
         for term, p in self.point.iterrows():
             v = ok[term].to_numpy(dtype=float) if term in ok.columns else np.array([])

@@ -44,7 +44,7 @@ class RunProgress:
 
     def __init__(self, label: str, total: int, already: int, enabled: bool = True,
                  console: Console | None = None) -> None:
-        self.label = label
+        self.label = label if len(label) <= 48 else label[:47] + "…"
         self.total = total
         self.already = already
         self.done_now = 0

@@ -430,7 +430,9 @@ def _bootstrap_run(run: Any, df: pd.DataFrame, specs: Sequence[Any], replicates:
             out[spec.label] = bootstrap_ppml(
                 df, spec.formula, replicates=replicates, seed=seed, cluster=cl,
                 sample=spec.sample or None, point=run.models[spec.label], runner=rn,
-                results_dir=results_dir, label=f"{prefix}-{spec.label}", vcov_label=run.vcov)
+                results_dir=results_dir,
+                label=spec.label if prefix == "formula" else f"{prefix}: {spec.label}",
+                vcov_label=run.vcov)
     finally:
         if own:
             rn.close()

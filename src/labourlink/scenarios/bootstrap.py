@@ -328,7 +328,7 @@ def bootstrap_scenario(spec: Scenario, data: ScenarioData, panel: pd.DataFrame, 
         coefs = bootstrap_ppml(panel, model.formula, replicates=replicates, seed=seed,
                                cluster=cluster, sample=model.sample or None, point=_Point(est),
                                runner=rn, results_dir=results_dir,
-                               label=f"{ESTIMATE_PRESET}-{ESTIMATE_MODEL}", vcov_label=p.vcov)
+                               label=f"{ESTIMATE_PRESET}: {ESTIMATE_MODEL}", vcov_label=p.vcov)
         d = coefs.draws
         ok = d[d["converged"] & np.isfinite(d[MIGRATION_TERM]) & np.isfinite(d[RTA_TERM])]
         table = {int(r): (float(e), float(b)) for r, e, b in

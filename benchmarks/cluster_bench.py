@@ -92,6 +92,14 @@ def _workload(quick: bool) -> tuple[pd.DataFrame, str, str]:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process (MB): ``VmHWM`` (``ru_maxrss`` would report the
+    parent's peak in a process started by fork + exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

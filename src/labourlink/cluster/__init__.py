@@ -2,7 +2,8 @@
 
 The API is one function and three small objects::
 
-    from labourlink.cluster import RunnerOptions, TaskData, results_path, run_tasks
+    from labourlink.cluster import (RunnerOptions, TaskData, replicate_rng, results_path,
+                                    run_tasks)
 
     def task(data: TaskData, key: int) -> dict:   # module level, so workers can import it
         df = data.frames["panel"]                  # shipped once, read once per worker

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from labourlink.cluster.cli import runner_options, scheduler_option, workers_option
 from labourlink.errors import InvalidArgumentError
 
 FORMATS = ("table", "json")
@@ -75,10 +76,28 @@ def register(app: typer.Typer) -> None:
                                             "the spec's, else the newest in the store)."),
         store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                           "LABOURLINK_STORE or data/labourlink.duckdb)."),
+        bootstrap: int = typer.Option(0, "--bootstrap", min=0, help="GEPPML bootstrap with N "
+                                      "replicates: each re-estimates the trade-cost coefficients "
+                                      "on resampled pairs and re-solves the equilibrium; adds "
+                                      "<field>_boot_low/_boot_high (90%) beside the Monte Carlo "
+                                      "<field>_low/_high (default 0 = none; seed: --seed). "
+                                      "Replicates are kept under LABOURLINK_RUNS_DIR (default "
+                                      "out/runs): rerun to resume."),
+        workers: int | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
     ) -> None:
         """Run a scenario: per-country trade, real GDP and remittance effects, with 90% intervals."""
         if fmt not in FORMATS:
             raise InvalidArgumentError("--format", fmt, FORMATS)
+        if bootstrap:
+            from labourlink.scenarios.bootstrap import cli_run
+
+            typer.echo(cli_run(spec, draws, seed, store, bootstrap,
+                               runner_options(workers, scheduler), fmt, revision))
+            return
+        if workers is not None or scheduler is not None:
+            raise InvalidArgumentError("--workers/--scheduler", workers or scheduler,
+                                       "--bootstrap N as well (they say where the replicates run)")
         res = _run(spec, draws, seed, store, revision)
         typer.echo(res.to_json() if fmt == "json" else res.summary())
 

@@ -112,7 +112,8 @@ def test_json_shape(case, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
     spec, data, panel = case
     out = json.loads(bootstrap_scenario(spec, data, panel, replicates=5, seed=1, draws=10,
                                         options=QUIET, results_dir=tmp_path).to_json())
-    assert list(out) == ["scenario", "draws", "countries", "bootstrap"]
+    assert list(out) == ["scenario", "draws", "countries", "revision", "remittance_matrix",
+                         "bootstrap"]
     keys = set(FIELDS) | {f"{m}_{s}" for m in FIELDS for s in ("low", "high", "boot_low",
                                                                "boot_high")}
     assert all(set(v) == keys for v in out["countries"].values())

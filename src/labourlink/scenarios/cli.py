@@ -125,24 +125,15 @@ def register(app: typer.Typer) -> None:
             return
         import pandas as pd
 
-        parties = list(dict.fromkeys([*ra.spec.senders, *ra.spec.receivers, *rb.spec.senders,
-                                      *rb.spec.receivers]))
-        fa = ra.to_frame()
-        fb = rb.to_frame()
-        cols = ["delta_exports_usd", "delta_real_gdp_pct", "delta_remittances_usd"]
-        rows = []
-        for c in parties:
-            row: dict[str, object] = {"country": c}
-            for col in cols:
-                a = float(fa.loc[c, col]) if c in fa.index else float("nan")
-                b = float(fb.loc[c, col]) if c in fb.index else float("nan")
-                row[f"{col} [A]"] = a
-                row[f"{col} [B]"] = b
-            rows.append(row)
+        from labourlink.scenarios.design import compare_frame, compare_parties
+
+        parties = compare_parties(ra.spec.senders, ra.spec.receivers, rb.spec.senders,
+                                  rb.spec.receivers)
+        table = compare_frame(ra.to_frame(), rb.to_frame(), parties)
         with pd.option_context("display.width", 200, "display.max_columns", 20,
                                "display.float_format", "{:,.4g}".format):
             typer.echo(f"A = {ra.spec.name}   B = {rb.spec.name}")
-            typer.echo(pd.DataFrame(rows).to_string(index=False))
+            typer.echo(table.to_string(index=False))
             typer.echo("")
             typer.echo("Ledger A:\n" + ra.ledger().to_string(index=False))
             typer.echo("\nLedger B:\n" + rb.ledger().to_string(index=False))

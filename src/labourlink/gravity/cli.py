@@ -21,6 +21,7 @@ from pathlib import Path
 
 import typer
 
+from labourlink.cluster.cli import runner_options, scheduler_option, workers_option
 from labourlink.errors import InvalidArgumentError
 
 
@@ -75,6 +76,15 @@ def estimate(
                                       "(table/md formats)."),
     store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                          "LABOURLINK_STORE or data/labourlink.duckdb)."),
+    bootstrap: int = typer.Option(0, "--bootstrap", min=0, help="Cluster (pair) bootstrap with "
+                                  "N replicates: bootstrap SEs and percentile intervals next to "
+                                  "the analytic ones, share converged (199 or 999 are usual; "
+                                  "default 0 = none). Replicates are kept under "
+                                  "LABOURLINK_RUNS_DIR (default out/runs): rerun to resume."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed S: replicate r always "
+                             "uses the random stream (S, r) (default 0)."),
+    workers: int | None = workers_option(),
+    scheduler: str | None = scheduler_option(),
 ) -> None:
     """Estimate gravity models (PPML with high-dimensional fixed effects) on panels from the store."""
     from labourlink.gravity import presets as P
@@ -95,6 +105,15 @@ def estimate(
                                    "or --formula")
     if preset is not None and formula is not None:
         raise InvalidArgumentError("--formula", formula, "either a PRESET or --formula, not both")
+    if bootstrap:
+        from labourlink.gravity.bootstrap import cli_estimate
+
+        cli_estimate(preset, formula, data, vcov, _parse_years(years), fmt.value, bootstrap, seed,
+                     runner_options(workers, scheduler), store, elasticities, revision)
+        return
+    if workers is not None or scheduler is not None:
+        raise InvalidArgumentError("--workers/--scheduler", workers or scheduler,
+                                   "--bootstrap N as well (they say where the replicates run)")
     from labourlink.store import connect
 
     con = connect(store)

@@ -18,6 +18,7 @@ LOADER_MODULES: tuple[str, ...] = (
     "undesa_ims2020",
     "undesa_ims2019",
     "undesa_totals",
+    "wpp2024",
     "wb_bilateral",
     "wdi_remittances",
     "knomad",

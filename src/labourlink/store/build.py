@@ -1,10 +1,11 @@
 """Atomic, provenance-tracked builds of the store from the raw official files.
 
 A build writes a new database next to the target (``<store>.tmp-<pid>``), loads the country
-reference and every source loader (:mod:`labourlink.sources`), checks that every country code is
-known, records provenance, then renames the new file over the old one. Any failure removes the
-temporary file and leaves the previous store byte-identical. With unchanged inputs (same sha256 of
-every raw file, same labourlink and schema version) a build is a no-op unless ``force=True``.
+reference and every source loader (:mod:`labourlink.sources`), then the derived tables
+(:data:`DERIVED_MODULES`), checks that every country code is known, records provenance, then
+renames the new file over the old one. Any failure removes the temporary file and leaves the
+previous store byte-identical. With unchanged inputs (same sha256 of every raw file, same
+labourlink, schema and derived-builder versions) a build is a no-op unless ``force=True``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,18 @@ from labourlink.errors import SourceError, StoreError
 from labourlink.sources import loader_modules
 from labourlink.sources.base import SourceTable, sha256_file
 from labourlink.store.schema import CODE_COLUMNS, TABLES, create_statements
+
+#: Derived-table builders, run after the loaders inside the same atomic build. Each module has
+#: ``VERSION`` (enters the build fingerprint) and ``build(con, files) -> list[SourceTable]``
+#: (``files``: data-dir relative path -> sha256 of every raw file read).
+DERIVED_MODULES: tuple[str, ...] = ("labourlink.flows.store",)
+
+
+def derived_modules() -> list[ModuleType]:
+    """The derived-table builder modules, in build order."""
+    import importlib
+
+    return [importlib.import_module(name) for name in DERIVED_MODULES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +96,9 @@ def input_fingerprint(data_dir: Path, modules: Sequence[ModuleType]) -> tuple[st
             files[rf.path] = sha256_file(path)
     blob = json.dumps({"files": files, "version": __version__, "schema": _schema_hash(),
                        "loaders": [m.__name__ for m in modules],
-                       "reference": _reference_hash()}, sort_keys=True)
+                       "reference": _reference_hash(),
+                       "derived": [f"{m.__name__}:{m.VERSION}" for m in derived_modules()]},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest(), files
 
 
@@ -213,7 +228,8 @@ def build_store(
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                           disable=not progress, transient=False) as bar:
-                task = bar.add_task("building store", total=len(modules) + 2)
+                derived = derived_modules()
+                task = bar.add_task("building store", total=len(modules) + len(derived) + 2)
                 steps: list[tuple[str, object]] = [("country reference", None)]
                 steps += [(m.__name__.rsplit(".", 1)[-1], m) for m in modules]
                 for label, mod in steps:
@@ -226,6 +242,15 @@ def build_store(
                         prov_rows.append((p.source, p.edition, p.publisher, p.file, p.sha256, p.rows,
                                           json.dumps(p.dropped, sort_keys=True) if p.dropped else None,
                                           st.table, built_at))
+                    bar.advance(task)
+                for dmod in derived:
+                    bar.update(task, description=f"deriving {dmod.__name__.split('.')[1]}")
+                    for st in dmod.build(con, files):
+                        _insert(con, st.table, st.frame, f"derived {st.provenance.source}")
+                        rows[st.table] = rows.get(st.table, 0) + len(st.frame)
+                        p = st.provenance
+                        prov_rows.append((p.source, p.edition, p.publisher, p.file, p.sha256, p.rows,
+                                          None, st.table, built_at))
                     bar.advance(task)
                 bar.update(task, description="checking keys and country codes")
                 _check_keys(con)

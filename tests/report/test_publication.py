@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -333,10 +334,14 @@ def test_annex_names_every_data_edition_and_csv(regional: Any, real_store: Path)
         con.close()
     used = {s for item in regional.figures + regional.all_tables for s in item.sources}
     assert {"undesa_ims2024", "knomad_2023", "wto_hs_m_0010", "chilton_woda_2022"} <= used
-    for src in used & set(prov["source"]):
+    csv_sources = {s for t in _csv_only(regional) for s in t}
+    for src in (used | csv_sources) & set(prov["source"]):
         for edition in prov.loc[prov["source"] == src, "edition"].unique():
+            if src == "labourlink_flows" and "revision 2024" not in edition:
+                assert edition not in annex["B"], edition       # the other revision's flows
+                continue
             assert edition in annex["B"], (src, edition)
-    assert "undesa_ims2020" not in used                              # one revision, never mixed
+    assert "undesa_ims2020" not in used | csv_sources                # one revision, never mixed
     for p in regional.tables:
         assert f"tables/{p.name}" in annex["C"]
         head = pd.read_csv(p, nrows=1)
@@ -345,6 +350,37 @@ def test_annex_names_every_data_edition_and_csv(regional: Any, real_store: Path)
     assert {"persons", "change_persons", "annual_growth_pct", "revision"} <= set(top.columns)
     assert top["revision"].astype(str).eq("2024").all() and len(top) == 50
     assert (top.iloc[0]["origin"], top.iloc[0]["destination"]) == ("AFG", "IRN")
+
+
+def _csv_only(regional: Any) -> list[list[str]]:
+    """Sources of the tables written only as CSV (the data of figures, flows by method)."""
+    annex_c = next(s for s in regional.sections if s.number == "C")
+    text = " ".join(getattr(i, "text", "") for i in annex_c.items)
+    out = []
+    if "1_flows_by_method.csv" in text:
+        out.append(["undesa_ims2024", "wpp2024", "labourlink_flows"])
+    return out
+
+
+def test_flows_beside_stocks(regional: Any, real_store: Path) -> None:
+    from labourlink import flows
+    from labourlink.store import connect
+
+    con = connect(real_store, read_only=True)
+    try:
+        tot = flows.group_totals("ESCAP", revision="2024", con=con)
+    finally:
+        con.close()
+    p = tot[(tot["period_start"] == 2020) & (tot["period_end"] == 2024)].set_index(
+        ["side", "method"])["flow"]
+    trends = next(s for s in regional.sections if s.number == "1")
+    text = " ".join(getattr(i, "text", "") for i in trends.items if type(i).__name__ == "Para")
+    for side in ("out_of", "into", "within"):
+        assert nb.persons_text(p[(side, "da_pb_closed")]) in text, side
+    assert nb.persons_text(p[("within", "sd_drop_neg")]) in text and "2020–2024" in text
+    csv = pd.read_csv(regional.html.parent / "tables" / "1_flows_by_method.csv")
+    assert set(csv["method"]) == set(flows.METHODS) and set(csv["revision"].astype(str)) == {"2024"}
+    assert {"flow_persons", "flow_per_year_persons"} <= set(csv.columns)
 
 
 # ------------------------------------------------------------------------------ country briefs
@@ -394,11 +430,21 @@ def test_country_briefs_share_one_layout_and_say_what_is_missing(
     assert "Where Philippines stands among ESCAP members" in phl
 
 
-def test_all_members_briefs_with_an_index(real_store: Path, tmp_path: Path) -> None:
-    out = tmp_path / "enea"
-    r = cli("brief", "--all", "--group", "ENEA", "--out", str(out), "--store", str(real_store),
-            "--no-build", "--no-pdf", "--workers", "2")
-    assert "7 country briefs written" in r.output
+def test_all_members_briefs_with_an_index_on_a_dask_cluster(real_store: Path,
+                                                            tmp_path: Path) -> None:
+    """``brief --all`` on a running Dask scheduler with two workers (127.0.0.1)."""
+    pytest.importorskip("distributed")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cluster"))
+    from cluster_helpers import start_dask
+
+    cluster = start_dask(2, tmp_path / "dask")
+    try:
+        out = tmp_path / "enea"
+        r = cli("brief", "--all", "--group", "ENEA", "--out", str(out), "--store",
+                str(real_store), "--no-build", "--no-pdf", "--scheduler", cluster.address)
+    finally:
+        cluster.close()
+    assert "7 country briefs written" in r.output and "Dask scheduler" in r.output
     members = ["CHN", "HKG", "JPN", "KOR", "MAC", "MNG", "PRK"]
     for c in members:
         assert (out / f"{c}.html").is_file() and (out / "tables" / f"{c}_standing.csv").is_file()
@@ -425,9 +471,10 @@ def test_revision_option(real_store: Path, tmp_path: Path) -> None:
     assert "headline year 2020" in text and "Stock 2024" not in text
 
 
-def test_country_tasks_run_on_the_cluster_runner(real_store: Path, tmp_path: Path) -> None:
-    """With labourlink.cluster installed (issue 16), the briefs run through its run_tasks."""
-    pytest.importorskip("labourlink.cluster")
+def test_country_tasks_run_on_the_cluster_runner(real_store: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The briefs run through labourlink.cluster's run_tasks (issue 16), here in this process;
+    nothing is left in a runs folder (the data are scattered to the workers)."""
     pytest.importorskip("distributed")
     from labourlink.report.country import collect, run_country_tasks
     from labourlink.store import connect
@@ -438,6 +485,8 @@ def test_country_tasks_run_on_the_cluster_runner(real_store: Path, tmp_path: Pat
     finally:
         con.close()
     data.extra.update(out_dir=str(tmp_path / "c"), pdf=False)
+    monkeypatch.chdir(tmp_path)
     res, runner = run_country_tasks(["TUV", "WSM"], data, progress=False)
-    assert runner.startswith("labourlink.cluster") and set(res) == {"TUV", "WSM"}
+    assert runner == "labourlink.cluster (this process)" and set(res) == {"TUV", "WSM"}
+    assert not (tmp_path / "out").exists()
     assert (tmp_path / "c" / "WSM.html").is_file() and res["WSM"]["name"] == "Samoa"

@@ -306,9 +306,6 @@ def _section_trends(ctx: _Ctx) -> Section:
         r = top.iloc[0]
         change = (f", {nb.change_persons_text(float(r['change_persons']))} since {prev}"
                   if prev is not None else "")
-        sec.items.append(Para(
-            f"The largest corridor {ctx.into} in {ctx.year} ran from {r['origin_name']} to "
-            f"{r['destination_name']}: {nb.persons_text(float(r['persons']))} people{change}."))
         ctx.finding("top_corridor", f"The largest migration corridor {ctx.into} in "
                                     f"{ctx.year}: {r['origin_name']} to {r['destination_name']},"
                                     f" {nb.persons_text(float(r['persons']))} people{change}.",
@@ -329,15 +326,67 @@ def charts_subset_note(ctx: _Ctx) -> str:
 
 
 def _flows(sec: Section, ctx: _Ctx) -> None:
-    """Migration flows estimated from stocks (issue 17) beside the stocks, when
-    ``labourlink.flows`` is installed; otherwise nothing (the annex says it)."""
+    """Migration flows estimated from stocks (:mod:`labourlink.flows`) beside the stocks: one
+    sentence with the flows into, out of and between members in the period ending at the
+    headline year, under the reference method and stock differencing; every method's totals
+    go to ``tables/1_flows_by_method.csv``."""
     try:
-        import labourlink.flows  # noqa: F401
+        from labourlink import flows
+        from labourlink.flows.spec import REFERENCE_METHOD
     except ImportError:
         ctx.methods.append(("Migration flows", [
             "Flows estimated from successive stock tables (labourlink.flows) are not part of "
             "this installation; the trends section shows stocks only."]))
         return
+
+    def one() -> None:
+        tot = flows.group_totals(ctx.members if ctx.group == "World" else ctx.group,
+                                 revision=ctx.revision, con=ctx.con)
+        ends = sorted(int(e) for e in tot["period_end"].unique() if int(e) <= ctx.year)
+        if not ends:
+            raise LabourlinkError(f"no flow period ending at or before {ctx.year}")
+        p = tot[tot["period_end"] == ends[-1]]
+        p0, p1 = int(p["period_start"].iloc[0]), ends[-1]
+
+        def flow(side: str, method: str) -> float:
+            row = p[(p["side"] == side) & (p["method"] == method)]
+            return float(row["flow"].iloc[0]) if len(row) else float("nan")
+
+        ref, sd = REFERENCE_METHOD, "sd_drop_neg"
+        if ctx.group == "World":
+            text = (f"Estimated from successive stock tables with births and deaths "
+                    f"({ref}, Azose and Raftery), {nb.persons_text(flow('within', ref))} people "
+                    f"moved between countries in {p0}–{p1}; stock differencing ({sd}), which "
+                    f"sees only net growth, counts {nb.persons_text(flow('within', sd))}.")
+        else:
+            text = (f"Estimated from successive stock tables with births and deaths "
+                    f"({ref}, Azose and Raftery), {nb.persons_text(flow('out_of', ref))} people "
+                    f"moved out of members in {p0}–{p1}, "
+                    f"{nb.persons_text(flow('into', ref))} into them and "
+                    f"{nb.persons_text(flow('within', ref))} between members; stock "
+                    f"differencing ({sd}), which sees only net growth, counts "
+                    f"{nb.persons_text(flow('within', sd))} moves between members.")
+        sec.items.append(Para(text))
+        srcs = [ctx.source, "wpp2024", "labourlink_flows"]
+        ctx.use(*srcs)
+        cols = [C("side", "Side"), C("period_start", "Period start", "year"),
+                C("period_end", "Period end", "year"), C("method", "Method"),
+                C("revision", "UN DESA revision"), C("flow", "Flow", "persons"),
+                C("flow_per_year", "Flow a year", "persons")]
+        ctx.csv_only.append(Table("1.2", "Migration flows of the group by period and method",
+                                  "", cols[:1], tot.head(0), srcs, "1_flows_by_method",
+                                  full=tot, csv_columns=cols))
+        ctx.methods.append(("Migration flows (Section 1)", [
+            "Bilateral flows are estimated from successive stock tables of the same revision "
+            "(labourlink.flows, six methods of Abel and Cohen 2019): stock differencing "
+            "(sd_drop_neg, sd_rev_neg), migration rates (mig_rate) and demographic accounting "
+            "with UN World Population Prospects 2024 births and deaths (da_min_open, "
+            f"da_min_closed, da_pb_closed). The text quotes {ref} (Azose and Raftery 2019), "
+            "which also counts return and onward moves, beside sd_drop_neg; the spread between "
+            "methods is wide, and tables/1_flows_by_method.csv gives every method's totals "
+            "into, out of and within the group for every period."]))
+
+    _guard(sec, ctx, "Migration flows", one)
 
 
 # ------------------------------------------------------------------------------ 2. links
@@ -884,6 +933,9 @@ def _annexes(ctx: _Ctx, sections: list[Section], prov: pd.DataFrame) -> list[Sec
                         "(publisher, edition, file and the first 16 hex digits of its SHA-256)."))
     for src in ctx.sources:
         rows = prov[prov["source"] == src]
+        if src == "labourlink_flows":  # one row per method and revision: this revision's only
+            rows = rows[rows["edition"].astype(str).str.contains(f"revision {ctx.revision}",
+                                                                 regex=False)]
         if rows.empty:
             b.items.append(Para(f"{nb_cite(src)}: built by labourlink from the store, no raw "
                                 "file of its own."))

@@ -611,10 +611,11 @@ def run_country_tasks(keys: Sequence[str], data: CountryData, *, workers: int | 
                       ) -> tuple[dict[str, dict[str, Any]], str]:
     """Run :func:`country_brief_task` for every key; returns ``({iso3: result}, runner)``.
 
-    The one place that decides where the tasks run. With :mod:`labourlink.cluster` installed
-    (issue 16) this is :func:`labourlink.cluster.run_tasks` (``workers`` local processes, or a
-    running Dask ``scheduler``). Without it, a local pool of ``workers`` processes with the same
-    task shape and a progress bar; ``scheduler`` then raises.
+    The one place that decides where the tasks run: :func:`labourlink.cluster.run_tasks`
+    (``workers`` local worker processes, or a running Dask ``scheduler``; the data are sent to
+    each worker once). Where :mod:`labourlink.cluster` cannot be imported, a local pool of
+    ``workers`` processes with the same task shape and a progress bar (``scheduler`` then
+    raises).
     """
     import importlib
 
@@ -624,8 +625,11 @@ def run_country_tasks(keys: Sequence[str], data: CountryData, *, workers: int | 
         cluster = None
     if cluster is not None and hasattr(cluster, "run_tasks"):
         task_data = cluster.TaskData(dict(data.frames), dict(data.extra))
+        # the frames are small (well under a megabyte): sent to every worker once, so no files
+        # are left in a runs folder (LABOURLINK_SHIP=parquet still chooses files)
+        ship = None if os.environ.get("LABOURLINK_SHIP") else "scatter"
         options = cluster.RunnerOptions(workers=workers if scheduler is None else None,
-                                        scheduler=scheduler, progress=progress)
+                                        scheduler=scheduler, progress=progress, ship=ship)
         out = cluster.run_tasks(country_brief_task, list(keys), data=task_data,
                                 options=options, label="country briefs",
                                 on_result=on_result)

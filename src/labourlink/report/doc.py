@@ -44,6 +44,8 @@ CITATIONS: dict[str, str] = {
     "pwt_10.01": "Penn World Table 10.01",
     "labourlink_registry": "labourlink registry of labour-migration instruments (curated)",
     "labourlink_groups": "labourlink country groupings",
+    "wpp2024": "UN DESA, World Population Prospects 2024",
+    "labourlink_flows": "labourlink migration flow estimates (labourlink.flows)",
 }
 
 

@@ -209,12 +209,11 @@ def _section_trends(ctx: _Ctx) -> Section:
         rose = "rose" if h1 > h0 else "fell"
         world = ctx.group == "World"
         series = [
-            charts.Line("People born in members living abroad", ov["year"],
-                        ov["emigrants"] / 1e6, charts.PALETTE[1]),
-            charts.Line("Migrants living in members", ov["year"], ov["hosted"] / 1e6,
-                        charts.PALETTE[0]),
-            charts.Line("of whom born in another member", ov["year"],
-                        ov["within_persons"] / 1e6, charts.PALETTE[2], dashed=True),
+            charts.Line("Born in members, abroad", ov["year"], ov["emigrants"] / 1e6,
+                        charts.PALETTE[1]),
+            charts.Line("Living in members", ov["year"], ov["hosted"] / 1e6, charts.PALETTE[0]),
+            charts.Line("Moved between members", ov["year"], ov["within_persons"] / 1e6,
+                        charts.PALETTE[2], dashed=True),
         ]
         if world:
             series = [charts.Line("Migrants", ov["year"], ov["hosted"] / 1e6, charts.PALETTE[0]),

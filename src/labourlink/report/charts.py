@@ -261,7 +261,7 @@ def _bars_on(ax: Axes, labels: Sequence[str], values: Sequence[float], *,
         finite = [float(v) for v in (*errors[0], *errors[1]) if not nb.is_missing(v)]
         if finite:
             lo_lim, hi_lim = min(lo_lim, *finite), max(hi_lim, *finite)
-    pad = span * 0.36
+    pad = span * 0.45
     ax.set_xlim(lo_lim - (pad if lo_lim < 0 else 0), hi_lim + (pad if hi_lim > 0 else pad * 0.1))
     if lo_lim < 0:
         ax.axvline(0, color="#9a9a9a", linewidth=0.6)

@@ -182,9 +182,16 @@ def _worker_check(ref: DataRef | None, expected: tuple[str, str],
     return {"version": problem, "data": data_problem}
 
 
+#: Runs told to stop (Ctrl-C) on this worker process: their tasks that start from now on
+#: return at once without calling the task function (see :meth:`Runner._stop`).
+_STOPPED_RUNS: set[str] = set()
+
+
 def _execute(key: Any, *, fn: TaskFunction, ref: DataRef | TaskData,
-             expected: tuple[str, str]) -> dict[str, Any]:
+             expected: tuple[str, str], run: str = "") -> dict[str, Any]:
     """The task run on a worker: check the code, get the data (cached), call ``fn``."""
+    if run in _STOPPED_RUNS:
+        return {"skipped": True}
     problem = _version_problem(expected)
     if problem is not None:
         raise ClusterError(problem)
@@ -194,9 +201,15 @@ def _execute(key: Any, *, fn: TaskFunction, ref: DataRef | TaskData,
     return {"value": value, "seconds": time.perf_counter() - t0, "worker": where()}
 
 
-def _executing_keys(dask_worker: Any) -> list[str]:
-    """``Client.run`` helper: the keys this worker is executing."""
-    return [str(ts.key) for ts in dask_worker.state.executing]
+def _stop_run(run: str, dask_worker: Any = None) -> None:
+    """``Client.run`` helper: tasks of ``run`` that start on this worker from now on skip."""
+    _STOPPED_RUNS.add(run)
+
+
+def _scheduler_states(keys: list[str], dask_scheduler: Any = None) -> dict[str, str]:
+    """``Client.run_on_scheduler`` helper: the scheduler's state of each task key."""
+    tasks = dask_scheduler.tasks
+    return {k: (tasks[k].state if k in tasks else "forgotten") for k in keys}
 
 
 def _slug(text: str) -> str:
@@ -402,7 +415,7 @@ class Runner:
         prefix = f"{_slug(label)}-{uuid.uuid4().hex[:8]}"
         names = [f"{prefix}-{k}" for k in todo]
         futures = client.map(_execute, todo, key=names, pure=False, fn=fn, ref=ref,
-                             expected=expected)
+                             expected=expected, run=prefix)
         by_name = dict(zip(names, todo, strict=True))
         pending = set(futures)
         n_done_before = len(done)
@@ -426,15 +439,21 @@ class Runner:
                             on_result(key, done[key])
                     bar.info(f"{self._n_workers()} workers")
             except BaseException as exc:
-                self._stop(exc, pending, batch, by_name, label, store, done, total)
+                self._stop(exc, pending, batch, by_name, label, store, done, total, prefix)
                 raise
 
     def _stop(self, exc: BaseException, pending: set[Any], batch: list[tuple[Any, Any]],
               by_name: dict[str, Key], label: str, store: ResultsFile | None,
-              done: dict[Key, Any], total: int) -> None:
+              done: dict[Key, Any], total: int, run: str = "") -> None:
         """After an error: cancel what has not finished. After Ctrl-C: cancel what has not
         started, let the tasks running on the workers finish and keep their results (a
-        second Ctrl-C stops at once), keep every result that finished but was not saved yet."""
+        second Ctrl-C stops at once), keep every result that finished but was not saved yet.
+
+        Without a race: the workers are told first that the run stops (a task of it that starts
+        afterwards returns at once without computing), then the scheduler is asked which tasks
+        it has handed to a worker or holds finished. Those are waited for and kept; the others
+        had not reached a worker and are cancelled. So no replicate is computed and thrown
+        away, and a resumed run computes each missing one exactly once."""
         client = self._client
         snapshot = [f for f in pending if by_name.get(f.key) not in done]
         if client is None or not isinstance(exc, KeyboardInterrupt):
@@ -445,7 +464,7 @@ class Runner:
             for fut, out in batch:
                 if by_name.get(fut.key) not in done and fut.status == "finished":
                     self._salvage(fut, out, by_name, label, store, done, total)
-            running = self._executing()
+            running = self._started(run, [f.key for f in snapshot])
             self._cancel([f for f in snapshot if f.key not in running and f.status != "finished"])
             waiting = [f for f in snapshot if f.key in running or f.status == "finished"]
             if waiting:
@@ -474,6 +493,8 @@ class Runner:
 
     def _salvage(self, fut: Any, out: Any, by_name: dict[str, Key], label: str,
                  store: ResultsFile | None, done: dict[Key, Any], total: int) -> None:
+        if isinstance(out, dict) and out.get("skipped"):
+            return  # started after the stop: nothing was computed
         try:
             self._take(fut, out, by_name[fut.key], label, store, done, total)
         except ClusterError:
@@ -486,14 +507,17 @@ class Runner:
             except Exception as err:  # noqa: BLE001 - already stopping
                 log.debug("cancelling: %s", err)
 
-    def _executing(self) -> set[str]:
-        """Keys of the tasks executing on the workers right now."""
+    def _started(self, run: str, keys: list[str]) -> set[str]:
+        """Stop ``run`` on the workers, then return the keys the scheduler has handed to a
+        worker (``processing``) or holds finished (``memory``): every task that may have
+        called the task function is among them."""
         try:
-            per_worker = self.client.run(_executing_keys)
+            self.client.run(_stop_run, run)
+            states = self.client.run_on_scheduler(_scheduler_states, keys)
         except Exception as err:  # noqa: BLE001 - then nothing is waited for
-            log.debug("asking the workers what runs: %s", err)
+            log.debug("stopping the run on the workers: %s", err)
             return set()
-        return {k for keys in per_worker.values() for k in keys}
+        return {k for k, st in states.items() if st in ("processing", "memory")}
 
     def _take(self, fut: Any, out: Any, key: Key, label: str, store: ResultsFile | None,
               done: dict[Key, Any], total: int) -> None:

@@ -371,10 +371,18 @@ def corridor(model: ReadModel, idx: StoreIndex, origin: str, destination: str,
         "origin": o, "origin_name": idx.countries[o],
         "destination": d, "destination_name": idx.countries[d],
         "stock_series": model.corridor_series(o, d),
+        "flows": model.corridor_flows(o, d),
+        "flow_methods": list(model.flows.methods),
+        "flow_note": ("Persons moving from the origin to the destination in each period, "
+                      "estimated from successive stock tables of the same revision "
+                      "(labourlink flows; methods as in Abel and Cohen 2019: stock differencing, "
+                      "migration rates, demographic accounting); 2020-2024 covers four years. "
+                      "The spread between methods is part of the finding."),
         "remittances_usd_million": model.corridor_remittances(o, d),
         "remittance_matrix": model.remittance_source,
-        "remittance_note": (f"World Bank bilateral remittance estimate ({model.remittance_source}"
-                            "), sent from the destination (host) to the origin, US$ million"),
+        "remittance_note": (f"World Bank/KNOMAD bilateral remittance estimate "
+                            f"({model.remittance_source}), sent from the destination (host) to "
+                            "the origin, US$ million"),
         "provenance": idx.provenance([model.source, model.remittance_source]),
     }
 

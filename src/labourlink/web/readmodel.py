@@ -14,10 +14,11 @@ the store file is rebuilt, the snapshot and its read models are replaced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 
 REM_SOURCE = "wdi_remittances"
 REM_RECEIVED = "BX.TRF.PWKR.CD.DT"
@@ -53,6 +54,9 @@ class ReadModel:
         ``iso3 -> [(year, received_usd, paid_usd, received_pct_gdp, population_persons)]``.
     remittance_pairs
         ``(sending, receiving) -> [(year, usd_million)]`` of the bilateral matrix.
+    flows
+        Bilateral flows estimated from the same revision's stocks (``migration_flow``), held as
+        arrays sorted by pair (:class:`FlowIndex`).
     """
 
     source: str
@@ -62,6 +66,7 @@ class ReadModel:
     partners: dict[tuple[str, int], list[tuple[str, str, float | None]]]
     indicators: dict[str, list[tuple[int, float | None, float | None, float | None, float | None]]]
     remittance_pairs: dict[tuple[str, str], list[tuple[int, float | None]]]
+    flows: FlowIndex = field(default_factory=lambda: FlowIndex.empty())
 
     @classmethod
     def build(cls, con: duckdb.DuckDBPyConnection, source: str,
@@ -109,7 +114,8 @@ class ReadModel:
                 "SELECT sending, receiving, year, usd_million FROM remittance_bilateral "
                 "WHERE source = ? ORDER BY year", [remittance_source]).fetchall():
             rem.setdefault((s, r), []).append((int(y), _f(usd)))
-        return cls(source, remittance_source, pair_years, country_years, partners, indicators, rem)
+        return cls(source, remittance_source, pair_years, country_years, partners, indicators, rem,
+                   FlowIndex.build(con, source))
 
     # ---- answers ---------------------------------------------------------------------------
     def country_series(self, code: str) -> list[dict[str, Any]]:
@@ -141,9 +147,86 @@ class ReadModel:
                         "reverse_migrants_persons": r[0]})
         return out
 
+    def corridor_flows(self, o: str, d: str) -> list[dict[str, Any]]:
+        """Estimated flows ``o -> d`` per period, one key per method (persons)."""
+        return self.flows.series(o, d)
+
     def corridor_remittances(self, o: str, d: str) -> list[dict[str, Any]]:
         """Bilateral remittances sent from ``d`` (host) to ``o`` (origin), US$ million, by year."""
         return [{"year": y, "usd_million": v} for y, v in self.remittance_pairs.get((d, o), ())]
+
+
+@dataclass(frozen=True)
+class FlowIndex:
+    """The ``migration_flow`` rows of one revision as arrays sorted by pair: ``pairs`` maps
+    ``(origin, destination)`` to its slice. About 13 bytes a row (875k rows for the 2024
+    revision), instead of a Python tuple each.
+
+    ``methods`` are the methods estimated for the revision (``flow_provenance`` status ``ok``):
+    a period with no stored row for such a method means a flow of 0 (zero flows are not
+    stored); ``periods`` the (start, end) periods of the revision.
+    """
+
+    pairs: dict[tuple[str, str], tuple[int, int]]
+    start: np.ndarray
+    end: np.ndarray
+    method: np.ndarray
+    flow: np.ndarray
+    methods: tuple[str, ...]
+    periods: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def empty(cls) -> FlowIndex:
+        """No flows (a store without the derived table)."""
+        z = np.zeros(0)
+        return cls({}, z.astype(np.int16), z.astype(np.int16), z.astype(np.int8), z, (), ())
+
+    @classmethod
+    def build(cls, con: duckdb.DuckDBPyConnection, source: str) -> FlowIndex:
+        """Read the flows estimated from the stocks of ``source`` (a ``migrant_stock`` id)."""
+        from labourlink.store.revisions import revision_of
+
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"migration_flow", "flow_provenance"} <= tables:
+            return cls.empty()
+        rev = revision_of(source)
+        methods = tuple(r[0] for r in con.execute(
+            "SELECT method FROM flow_provenance WHERE revision = ? AND status = 'ok' "
+            "ORDER BY method", [rev]).fetchall())
+        if not methods:
+            return cls.empty()
+        params = {"rev": rev, "m": list(methods)}
+        where = "revision = $rev AND list_contains($m, method)"
+        cols = con.execute(
+            "SELECT period_start, period_end, list_position($m, method) - 1 AS method, flow "
+            f"FROM migration_flow WHERE {where} "
+            "ORDER BY origin, destination, period_start, method", params).fetchnumpy()
+        counts = con.execute(
+            f"SELECT origin, destination, count(*) FROM migration_flow WHERE {where} "
+            "GROUP BY origin, destination ORDER BY origin, destination", params).fetchall()
+        ends = np.cumsum([c for _, _, c in counts])
+        pairs = {(o, d): (int(b - c), int(b)) for (o, d, c), b in zip(counts, ends, strict=True)}
+        periods = tuple(sorted({(int(a), int(b)) for a, b in con.execute(
+            "SELECT DISTINCT period_start, period_end FROM migration_flow WHERE revision = ?",
+            [rev]).fetchall()}))
+        return cls(pairs, np.asarray(cols["period_start"], dtype=np.int16),
+                   np.asarray(cols["period_end"], dtype=np.int16),
+                   np.asarray(cols["method"], dtype=np.int8),
+                   np.asarray(cols["flow"], dtype=np.float64), methods, periods)
+
+    def series(self, o: str, d: str) -> list[dict[str, Any]]:
+        """Per period: ``period_start``, ``period_end`` and each method's flow (persons; 0 where
+        the method estimated no move). Empty when the store holds no flows."""
+        if not self.methods:
+            return []
+        a, b = self.pairs.get((o, d), (0, 0))
+        out = {p: {"period_start": p[0], "period_end": p[1], **{m: 0.0 for m in self.methods}}
+               for p in self.periods}
+        for k in range(a, b):
+            out[(int(self.start[k]), int(self.end[k]))][self.methods[self.method[k]]] = float(
+                self.flow[k])
+        return [out[p] for p in self.periods]
 
 
 def _f(v: Any) -> float | None:

@@ -9,6 +9,7 @@ their first pages. Checks read the PDFs with poppler (``pdftotext``, ``pdftoppm`
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -73,12 +74,19 @@ def render_first_page(pdf: Path, target: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------ fixtures
+def own_dir(output_dir: Path, name: str) -> Path:
+    """``test-output/<name>``, one per xdist worker (``<name>-gw1``): session fixtures run once
+    per worker, and two workers rewriting one folder would read each other's half-written PDFs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return output_dir / (f"{name}-{worker}" if worker and worker != "gw0" else name)
+
+
 @pytest.fixture(scope="session")
 def regional(real_store: Path, output_dir: Path) -> Any:
     """The default regional brief (ESCAP, newest revision) in test-output/brief/."""
     from labourlink.report.brief import build_brief
 
-    out = output_dir / "brief"
+    out = own_dir(output_dir, "brief")
     shutil.rmtree(out, ignore_errors=True)
     res = build_brief(out, store=real_store, build=False, pdf=True, draws=3, progress=False)
     render_first_page(res.pdf, out / "page1.png")
@@ -103,7 +111,7 @@ def country_briefs(real_store: Path, output_dir: Path) -> dict[str, dict[str, An
     from labourlink.report.country import collect, country_brief_task
     from labourlink.store import connect
 
-    out = output_dir / "country-briefs"
+    out = own_dir(output_dir, "country-briefs")
     shutil.rmtree(out, ignore_errors=True)
     con = connect(real_store, read_only=True)
     try:

@@ -25,6 +25,7 @@ store by default, 2024), and the headline year defaults to that revision's lates
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -532,7 +533,7 @@ def trade_migration_estimates(con: duckdb.DuckDBPyConnection, revision: str
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # one per process: atomic replace
             tmp.write_text(json.dumps({"fingerprint": fp, "revision": revision,
                                        "years": list(years),
                                        "table": tab.to_dict(orient="records")},

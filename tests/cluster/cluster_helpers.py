@@ -28,6 +28,14 @@ def count(counter_dir: str, key: Any) -> None:
     (d / f"{key}-{os.getpid()}-{time.monotonic_ns()}").touch()
 
 
+def computations(counter_dir: Path) -> list[tuple[str, int]]:
+    """(key, process id) of every computation so far."""
+    if not counter_dir.is_dir():
+        return []
+    return sorted((p.name.split("-")[0], int(p.name.split("-")[1]))
+                  for p in counter_dir.iterdir())
+
+
 def computed(counter_dir: Path) -> list[str]:
     """Keys computed so far (one entry per computation)."""
     if not counter_dir.is_dir():

@@ -81,40 +81,65 @@ def test_recover_fixef(problem) -> None:
 
 @pytest.mark.parametrize("n_chunks", [2, 3, 7])
 def test_parallel_chunks_match_serial_and_dense(problem, n_chunks: int) -> None:
-    # the parallel kernels (row chunks with per-chunk group sums) do the same arithmetic as the
-    # serial ones; uneven chunks (600 rows in 7) exercise the boundaries
-    from labourlink.gravity.demean import _cg_demean
+    # the parallel kernels (blocks split into row chunks, each with its own group sums) do the
+    # same arithmetic as one chunk; uneven chunks (600 rows in 7) exercise the boundaries
+    from labourlink.gravity.demean import SchurProjector
 
     fe, X, w = problem
-    Ys = np.ascontiguousarray(X.copy())
-    Yp = np.ascontiguousarray(X.copy())
-    it_s, ok_s = _cg_demean(Ys, fe.codes, fe.n_groups, w, 1e-12, 10_000, 1, np.empty((3, *Ys.shape)))
-    it_p, ok_p = _cg_demean(Yp, fe.codes, fe.n_groups, w, 1e-12, 10_000, n_chunks,
-                            np.empty((3, *Yp.shape)))
-    assert ok_s and ok_p
+    out = []
+    for nch in (1, n_chunks):
+        proj = SchurProjector(fe, nch)
+        assert proj.n_chunks == nch
+        Ys = proj.to_sorted(np.ascontiguousarray(X.copy()))
+        a = np.zeros((proj.n_coef, X.shape[1]))
+        proj.set_weights(proj.to_sorted(w))
+        it, ok = proj.solve(Ys, a, 1e-12, 10_000)
+        assert ok
+        proj.finish(Ys, a, Ys)
+        out.append((proj.from_sorted(Ys), it))
+    (Ys, it_s), (Yp, it_p) = out
     assert abs(it_s - it_p) <= 1
     np.testing.assert_allclose(Yp, Ys, atol=1e-10)
     np.testing.assert_allclose(Yp, _exact(fe, X, w), atol=1e-9)
+
+
+def test_rows_are_sorted_by_the_largest_fixed_effect(problem) -> None:
+    # the projector works in the order of the blocks of the fixed effect with the most groups
+    # and puts the rows back; already sorted rows are not copied
+    from labourlink.gravity.demean import SchurProjector
+
+    fe, X, w = problem
+    proj = SchurProjector(fe, 1)
+    assert proj.perm is not None  # random codes: not sorted
+    big = int(np.argmax(fe.n_groups))
+    assert np.all(np.diff(fe.codes[big][proj.perm]) >= 0)
+    order = np.argsort(fe.codes[big], kind="stable")
+    fe_sorted = FixedEffects(np.ascontiguousarray(fe.codes[:, order]), fe.n_groups)
+    assert SchurProjector(fe_sorted, 1).perm is None
+    Y1, ok1, _ = demean(X, fe, w, tol=1e-12)
+    Y2, ok2, _ = demean(X[order], fe_sorted, w[order], tol=1e-12)
+    assert ok1 and ok2
+    np.testing.assert_allclose(Y1[order], Y2, atol=1e-10)
 
 
 def test_large_problems_take_the_parallel_path(problem, monkeypatch: pytest.MonkeyPatch) -> None:
     from labourlink.gravity import demean as dm
 
     fe, X, w = problem
-    calls: list[int] = []
-    real = dm._cg_demean
+    chunks: list[int] = []
+    real = dm.SchurProjector.__init__
 
-    def spy(*args):  # type: ignore[no-untyped-def]
-        calls.append(args[-2])
-        return real(*args)
+    def spy(self, fe_, n_chunks=1):  # type: ignore[no-untyped-def]
+        real(self, fe_, n_chunks)
+        chunks.append(self.n_chunks)
 
-    monkeypatch.setattr(dm, "_cg_demean", spy)
+    monkeypatch.setattr(dm.SchurProjector, "__init__", spy)
     monkeypatch.setattr(dm, "get_num_threads", lambda: 2)
     serial, _, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert calls == [1]  # 600 x 3 cells: below PARALLEL_MIN_CELLS, one chunk
+    assert chunks == [1]  # 600 x 3 cells: below PARALLEL_MIN_CELLS, one chunk
     monkeypatch.setattr(dm, "PARALLEL_MIN_CELLS", 100)
     par, ok, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert ok and calls == [1, 2]
+    assert ok and chunks == [1, 2]
     np.testing.assert_allclose(par, serial, atol=1e-10)
 
 

@@ -4,7 +4,10 @@ Order of work: parse the formula and build arrays; drop rows with missing values
 weights); then repeat until nothing changes: singletons (if ``drop_singletons``), fixed-effect
 separation, simplex separation (regressors only, models without fixed effects) and ReLU
 separation; then IRLS (:mod:`labourlink.gravity.irls`) and the vcov
-(:mod:`labourlink.gravity.covariance`).
+(:mod:`labourlink.gravity.covariance`). Before the (costlier) ReLU check the model is fitted once:
+when the last weighted least squares of that fit proves that no row is separated (a dual
+certificate, :func:`labourlink.gravity.separation.fit_certificate_values`) the check is skipped
+and the fit kept; otherwise the check runs and the fit is kept if it drops nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +26,7 @@ from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgume
 from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
 from labourlink.gravity.formula import FELevels, build_design, factorize_sorted, parse_formula
-from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
+from labourlink.gravity.irls import IRLSOutput, IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
     fe_checks,
@@ -30,6 +34,30 @@ from labourlink.gravity.separation import (
     simplex_separation,
     validate_methods,
 )
+
+_FIRST_TRY_MAX_ITER = 30
+"""IRLS iterations of the fit tried before the ReLU check (a sample with separated rows does
+not converge: the check then runs and the model is fitted again on what it leaves)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sample:
+    """Arrays of one estimation sample (``idx``: its rows in the input)."""
+
+    idx: np.ndarray
+    y: np.ndarray
+    X: np.ndarray
+    fe: FixedEffects | None
+    w: np.ndarray | None
+    off: np.ndarray | None
+
+    @classmethod
+    def of(cls, idx: np.ndarray, y: np.ndarray, X: np.ndarray, codes: np.ndarray,
+           w: np.ndarray | None, off: np.ndarray | None) -> _Sample:
+        """The rows ``idx`` of full-sample arrays (``codes`` (n_fe, n); no fixed effects: 0 rows)."""
+        fe = FixedEffects.from_codes(codes[:, idx]) if codes.shape[0] else None
+        return cls(idx, y[idx], np.ascontiguousarray(X[idx]), fe,
+                   w[idx] if w is not None else None, off[idx] if off is not None else None)
 
 
 @contextlib.contextmanager
@@ -214,8 +242,11 @@ def _ppml(
     has_fe = codes_all.shape[0] > 0
     separated = np.zeros(n_in, dtype=bool)
     single = np.zeros(n_in, dtype=bool)
-    fe_cache: tuple[np.ndarray, FixedEffects | None] | None = None
     sample = valid.copy()
+
+    # A fit on the sample left by the cheap checks, reused when ReLU is skipped or finds nothing
+    fitted: tuple[_Sample, IRLSOutput] | None = None
+    first_try = True
     for _ in range(100):
         # cheap checks to a fixed point, then one ReLU pass; repeat only if ReLU found rows
         if has_fe:
@@ -236,9 +267,21 @@ def _ppml(
         idx = np.flatnonzero(sample)
         if "relu" not in methods or idx.size == 0 or not (y_all[idx] == 0).any():
             break
-        fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-        fe_cache = (idx, fe_s)
-        s, ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+        smp = _Sample.of(idx, y_all, design.X, codes_all, w_in, off_in)
+        if first_try and (y_all[idx] > 0).any():
+            # A cheaper certificate first: fit, then test the dual certificate that the last
+            # weighted least squares of IRLS provides (fit_certificate_values); when it holds no
+            # row is separated and the ReLU check is skipped. On gravity panels after the
+            # fixed-effect check this is the usual outcome.
+            first_try = False
+            cap = min(max_iter, _FIRST_TRY_MAX_ITER)
+            out = fit_ppml_irls(smp.y, smp.X, smp.fe, weights=smp.w, offset=smp.off,
+                                settings=replace(settings, max_iter=cap), certify=True)
+            if out.converged or cap == max_iter:
+                fitted = (smp, out)
+                if out.certified:
+                    break
+        s, ok = relu_separation(smp.y, smp.X, smp.fe)
         if not ok:
             # Unproven candidates are kept: dropping rows that are not shown to be separated
             # would change the estimate silently. If some are separated, IRLS will not
@@ -255,21 +298,20 @@ def _ppml(
             break
         separated[idx[s]] = True
         sample[idx[s]] = False
+        fitted = None  # the sample changed: that fit is of no use any more
 
     idx = np.flatnonzero(sample)
     if idx.size == 0:
         raise EstimationError(f"formula {formula!r}: no observation left after dropping missing "
                               "values, singletons and separated observations")
-    y = y_all[idx]
-    if not (y > 0).any():
+    if not (y_all[idx] > 0).any():
         raise EstimationError(f"formula {formula!r}: the dependent variable is 0 on every row used")
-    X = np.ascontiguousarray(design.X[idx])
-    if fe_cache is not None and np.array_equal(fe_cache[0], idx):
-        fe = fe_cache[1]  # the sample did not change since the ReLU check
+    prior: IRLSOutput | None = None
+    if fitted is not None and np.array_equal(fitted[0].idx, idx):
+        smp, prior = fitted  # the sample did not change since that fit
     else:
-        fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-    w_user = w_in[idx] if w_in is not None else None
-    off_s = off_in[idx] if off_in is not None else None
+        smp = _Sample.of(idx, y_all, design.X, codes_all, w_in, off_in)
+    y, X, fe, w_user, off_s = smp.y, smp.X, smp.fe, smp.w, smp.off
     fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
     if fe is not None:
         # compact code g <-> g-th level present in the sample; labels are built in fixef()
@@ -280,9 +322,11 @@ def _ppml(
     cl_codes = [np.asarray(factorize_sorted(pd.Series(c[idx], copy=False))[0], dtype=np.int64)
                 for c in cluster_raw]
     # release the full-sample arrays before IRLS (the peak memory is reached there)
-    del design, y_all, codes_all, w_in, off_in, cluster_raw
+    del design, y_all, codes_all, w_in, off_in, cluster_raw, fitted, smp
 
-    out = fit_ppml_irls(y, X, fe, weights=w_user, offset=off_s, settings=settings)
+    out = prior if prior is not None else fit_ppml_irls(y, X, fe, weights=w_user,
+                                                         offset=off_s, settings=settings)
+    del prior
     off = off_s if off_s is not None else np.zeros(idx.size)
     names = parsed.coef_names
     collinear = tuple(n for n, k in zip(names, out.keep, strict=True) if not k)

@@ -454,6 +454,49 @@ def _dual_check(m: np.ndarray, zero: np.ndarray, Xs: np.ndarray,
     return low, viol
 
 
+FIT_RATIO = _DUAL_ZTOL / _DUAL_MARGIN
+"""Largest ratio of the violation of ``Z'm = 0`` to the least value of ``m`` on a zero row
+accepted by :func:`fit_certificate_values` (the ratio of the thresholds of :func:`_dual_check`)."""
+
+
+def fit_certificate_values(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None,
+                           w: np.ndarray, resid: np.ndarray) -> tuple[float, float]:
+    """``(low, viol)`` of the dual certificate given by the last weighted least squares of IRLS.
+
+    IRLS regresses ``z`` on ``Z = [X, D]`` with weights ``w``; its weighted residual ``W r`` is
+    orthogonal to ``Z`` (normal equations). On a zero row ``z = eta_old - 1`` and the fit is
+    ``eta_new``, so ``m = -W r = w (1 + eta_new - eta_old)`` is positive unless the step lowered
+    ``eta`` by 1 or more there, which is what separated rows do at every iteration (their mean
+    goes to 0) and what converged fits without separation do not. ``m`` is then a dual
+    certificate that no row is separated as in :func:`_dual_check` (Gordan's alternative),
+    accepted when ``low > 0`` and ``viol <= FIT_RATIO * low`` (``low``: least value of ``m`` on a
+    zero row; ``viol``: violation of ``Z'm = 0`` measured as there). ``m`` has the scale of the
+    fitted means; only the ratio matters. When it fails nothing is concluded: the caller runs
+    the ReLU check.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+    X : ndarray, shape (n, k)
+        Regressors of the fit (kept columns).
+    fe : FixedEffects or None
+    w, resid : ndarray, shape (n,)
+        Weights and working residuals of the last weighted least squares of the fit.
+    """
+    zero = y == 0
+    if not zero.any():
+        return np.inf, 0.0
+    m = -(w * resid)
+    if not np.all(np.isfinite(m)):
+        return -np.inf, np.inf
+    Xs = np.asarray(X, dtype=np.float64)
+    if Xs.shape[1]:
+        sc = np.abs(Xs).max(axis=0)
+        sc[sc == 0] = 1.0
+        Xs = Xs / sc
+    return _dual_check(m, zero, Xs, fe)
+
+
 def _relu_round(
     y: np.ndarray, Xs: np.ndarray, fe: FixedEffects | None, *, tol: float, maxiter: int,
     accelerate: bool, calls: list[tuple[str, int]], warm: bool = False,

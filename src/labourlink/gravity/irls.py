@@ -199,37 +199,162 @@ def _wls_moments(ZXd: np.ndarray, w: np.ndarray, n_chunks: int) -> tuple[np.ndar
 
 
 @njit(parallel=True, cache=True)
-def _residual_eta(ZXd: np.ndarray, beta: np.ndarray, ZX: np.ndarray, off: np.ndarray,
-                  resid: np.ndarray, eta: np.ndarray) -> None:
-    """resid = z_demeaned - X_demeaned beta; eta = z - resid (+ offset; ``off`` may be empty).
+def _update_blocks(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarray,
+                   ZX: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks: np.ndarray,
+                   codes: np.ndarray, oth: np.ndarray, fe_off: np.ndarray, inv_wb: np.ndarray,
+                   prec: np.ndarray, loc: np.ndarray) -> None:
+    """:func:`_update` and the weights of a :class:`SchurProjector` in one pass over its blocks.
 
-    ``z`` is ``ZX[:, 0]``."""
+    Fills ``inv_wb`` and ``prec`` as :meth:`SchurProjector.set_weights` does (same arithmetic).
+    """
+    has_w = uw.shape[0] > 0
+    has_off = off.shape[0] > 0
+    nch = chunks.shape[0] - 1
+    m = oth.shape[0]
+    n_coef = prec.shape[0]
+    for t in prange(nch):
+        lt = loc[t]
+        for g in range(n_coef):
+            lt[g, 0] = 0.0
+        for b in range(chunks[t], chunks[t + 1]):
+            s = bst[b]
+            e = bst[b + 1]
+            wb = 0.0
+            for i in range(s, e):
+                mu = max(np.exp(eta[i]), 1e-300)
+                zi = eta[i] + y[i] / mu - 1.0
+                if has_off:
+                    zi -= off[i]
+                ZX[i, 0] = zi
+                wi = uw[i] * mu if has_w else mu
+                w[i] = wi
+                wb += wi
+            iw = 1.0 / wb if wb > 0.0 else 0.0
+            inv_wb[b] = iw
+            for i in range(s, e):
+                d = w[i] * ((wb - w[i]) * iw)
+                for q in range(m):
+                    lt[codes[oth[q], i] + fe_off[q], 0] += d
+    for g in prange(n_coef):
+        v = 0.0
+        for t in range(nch):
+            v += loc[t, g, 0]
+        prec[g] = 1.0 / v if v > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True)
+def _finish_moments(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray,
+                    chunks: np.ndarray, inv_wb: np.ndarray, codes: np.ndarray, oth: np.ndarray,
+                    fe_off: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``out = M_F (Y - E a)`` (:meth:`SchurProjector.finish`) and, in the same pass, ``X'WX``
+    and ``X'Wz`` of ``out = [z, X]`` (as :func:`_wls_moments`)."""
+    k1 = Y.shape[1]
+    k = k1 - 1
+    nch = chunks.shape[0] - 1
+    m = oth.shape[0]
+    n_pairs = k * (k + 1) // 2 + k
+    part = np.zeros((nch, n_pairs + 8))  # padding: chunks on separate cache lines
+    for t in prange(nch):
+        mb = np.zeros(k1)
+        acc = np.zeros(n_pairs)
+        for b in range(chunks[t], chunks[t + 1]):
+            s = bst[b]
+            e = bst[b + 1]
+            for j in range(k1):
+                mb[j] = 0.0
+            if m == 2:
+                c0s = codes[oth[0]]
+                c1s = codes[oth[1]]
+                f0 = fe_off[0]
+                f1 = fe_off[1]
+                for i in range(s, e):
+                    wi = w[i]
+                    ra = a[c0s[i] + f0]
+                    rb = a[c1s[i] + f1]
+                    for j in range(k1):
+                        v = Y[i, j] - ra[j] - rb[j]
+                        out[i, j] = v
+                        mb[j] += wi * v
+            else:
+                for i in range(s, e):
+                    wi = w[i]
+                    for j in range(k1):
+                        v = Y[i, j]
+                        for q in range(m):
+                            v -= a[codes[oth[q], i] + fe_off[q], j]
+                        out[i, j] = v
+                        mb[j] += wi * v
+            iw = inv_wb[b]
+            for j in range(k1):
+                mb[j] *= iw
+            for i in range(s, e):
+                wi = w[i]
+                for j in range(k1):
+                    out[i, j] -= mb[j]
+                p = 0
+                for c in range(k):
+                    xa = wi * out[i, 1 + c]
+                    for d in range(c, k):
+                        acc[p] += xa * out[i, 1 + d]
+                        p += 1
+                    acc[p] += xa * out[i, 0]
+                    p += 1
+        for p in range(n_pairs):
+            part[t, p] = acc[p]
+    G = np.zeros((k, k))
+    g = np.zeros(k)
+    p = 0
+    for c in range(k):
+        for d in range(c, k):
+            v = 0.0
+            for t in range(nch):
+                v += part[t, p]
+            G[c, d] = v
+            G[d, c] = v
+            p += 1
+        v = 0.0
+        for t in range(nch):
+            v += part[t, p]
+        g[c] = v
+        p += 1
+    return G, g
+
+
+@njit(parallel=True, cache=True)
+def _residual_eta_dev(ZXd: np.ndarray, beta: np.ndarray, ZX: np.ndarray, off: np.ndarray,
+                      resid: np.ndarray, eta: np.ndarray, y: np.ndarray, uw: np.ndarray,
+                      ylogy: float) -> float:
+    """resid = z_demeaned - X_demeaned beta; eta = z - resid (+ offset; ``off`` may be empty),
+    and the deviance at the new ``eta`` (as :func:`_deviance`), in one pass; ``z = ZX[:, 0]``."""
     n, k1 = ZXd.shape
     has_off = off.shape[0] > 0
+    has_w = uw.shape[0] > 0
+    s = 0.0
     for i in prange(n):
         r = ZXd[i, 0]
-        for a in range(k1 - 1):
-            r -= ZXd[i, 1 + a] * beta[a]
+        for c in range(k1 - 1):
+            r -= ZXd[i, 1 + c] * beta[c]
         resid[i] = r
         e = ZX[i, 0] - r
         if has_off:
             e += off[i]
         eta[i] = e
+        d = np.exp(e) - y[i] * (e + 1.0)
+        s += uw[i] * d if has_w else d
+    return 2.0 * (ylogy + s)
 
 
-def _refit_last_step(ZXd: np.ndarray, ZX: np.ndarray, w: np.ndarray, off: np.ndarray,
-                     y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, resid: np.ndarray,
-                     eta: np.ndarray, n_chunks: int) -> tuple[np.ndarray, float, float]:
-    """Coefficients, residual and linear predictor of the weighted least squares of ``ZXd``
-    (in place in ``resid`` and ``eta``), and the values of its separation certificate."""
-    if ZXd.shape[1] > 1:
-        XtWX, XtWz = _wls_moments(ZXd, w, n_chunks)
-        beta = np.linalg.solve(XtWX, XtWz)
-    else:
-        beta = np.zeros(0)
-    _residual_eta(ZXd, beta, ZX, off, resid, eta)
-    low, viol = fit_certificate_values(y, X, fe, w, resid)
-    return beta, low, viol
+def _refit_last_step(ZX: np.ndarray, coef: np.ndarray, ZXd: np.ndarray, proj: SchurProjector,
+                     w: np.ndarray, off: np.ndarray, y: np.ndarray, uw: np.ndarray,
+                     ylogy: float, resid: np.ndarray, eta: np.ndarray
+                     ) -> tuple[np.ndarray, float]:
+    """The weighted least squares of ``[z, X]`` given the fixed-effect coefficients ``coef``:
+    ``ZXd``, ``resid`` and ``eta`` in place; returns the coefficients and the deviance."""
+    XtWX, XtWz = _finish_moments(ZX, coef, w, proj.bst, proj.chunks, proj.inv_wb, proj.codes,
+                                 proj.oth, proj.off, ZXd)
+    beta = np.linalg.solve(XtWX, XtWz) if ZXd.shape[1] > 1 else np.zeros(0)
+    dev = _residual_eta_dev(ZXd, beta, ZX, off, resid, eta, y, uw, ylogy)
+    return beta, dev
 
 
 def find_collinear(Xd: np.ndarray, w: np.ndarray, X: np.ndarray, tol: float,
@@ -361,7 +486,13 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
     n_chunks = max(1, int(get_num_threads())) if n >= 10_000 else 1
     deviance = last
     for it in range(1, settings.max_iter + 1):
-        _update(y, eta, uw, off, ZX, w)
+        if proj is not None:
+            _update_blocks(y, eta, uw, off, ZX, w, proj.bst, proj.chunks, proj.codes, proj.oth,
+                           proj.off, proj.inv_wb, proj.prec, proj.scratch(1))
+            proj.weights_set(w)
+        else:
+            _update(y, eta, uw, off, ZX, w)
+        moments: tuple[np.ndarray, np.ndarray] | None = None
         if proj is not None:
             # the first pass sets the collinearity check: demean the regressors to at least 1e-6
             tol_now: float | np.ndarray = inner
@@ -370,9 +501,9 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
                 tol_now[0] = inner
             if not settings.warm_start:
                 coef[:] = 0.0
-            proj.set_weights(w)
             nit, ok = proj.solve(ZX, coef, tol_now, settings.fixef_maxiter)
-            proj.finish(ZX, coef, ZXd)
+            moments = _finish_moments(ZX, coef, w, proj.bst, proj.chunks, proj.inv_wb,
+                                      proj.codes, proj.oth, proj.off, ZXd)
             dm_iters += nit
             dm_ok = dm_ok and ok
         elif has_fe:
@@ -380,8 +511,7 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
             ZXd[:] = ZX
             demean(ZXd, fe, w, start=ZXd)
             dm_iters += 1
-        moments: tuple[np.ndarray, np.ndarray] | None = None
-        if ZXd.shape[1] > 1:
+        if moments is None and ZXd.shape[1] > 1:
             moments = _wls_moments(ZXd, w, n_chunks)
         if it == 1:
             keep = find_collinear(ZXd[:, 1:], w, X, settings.collin_tol,
@@ -400,9 +530,8 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
             beta = np.linalg.solve(XtWX, XtWz)
         else:
             beta = np.zeros(0)
-        # resid = z_demeaned - X_demeaned beta; eta = z - resid (+ offset)
-        _residual_eta(ZXd, beta, ZX, off, resid, eta_new)
-        dev = _deviance(y, eta_new, uw, ylogy)
+        # resid = z_demeaned - X_demeaned beta; eta = z - resid (+ offset); deviance
+        dev = _residual_eta_dev(ZXd, beta, ZX, off, resid, eta_new, y, uw, ylogy)
         # step-halving if the deviance is not finite (overflow) or explodes
         halvings = 0
         while (not np.isfinite(dev) or dev > last * (1 + 1e-3) + 1e-12) and halvings < 20 and it > 1:
@@ -438,18 +567,15 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
             saved = coef.copy()
             nit, _ = proj.solve(ZX, coef, tol_c, settings.fixef_maxiter)
             dm_iters += nit
-            proj.finish(ZX, coef, ZXd)
-            beta_c, low_c, viol_c = _refit_last_step(ZXd, ZX, w, off, y, X, fe_s, resid, eta,
-                                                     n_chunks)
+            beta_c, dev_c = _refit_last_step(ZX, coef, ZXd, proj, w, off, y, uw, ylogy, resid,
+                                             eta)
+            low_c, viol_c = fit_certificate_values(y, X, fe_s, w, resid)
             if not viol_c < 0.5 * viol:  # no longer improving: keep the previous solution
                 coef[:] = saved
-                proj.finish(ZX, coef, ZXd)
-                _refit_last_step(ZXd, ZX, w, off, y, X, fe_s, resid, eta, n_chunks)
+                _refit_last_step(ZX, coef, ZXd, proj, w, off, y, uw, ylogy, resid, eta)
                 break
-            beta, low, viol = beta_c, low_c, viol_c
+            beta, deviance, low, viol = beta_c, dev_c, low_c, viol_c
             certified = bool(low > 0.0 and viol <= FIT_RATIO * low)
-        if proj is not None and tol_c < target:
-            deviance = _deviance(y, eta, uw, ylogy)
     return IRLSOutput(
         beta=beta,
         keep=keep,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 from labourlink.errors import InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, demean
@@ -483,18 +483,71 @@ def fit_certificate_values(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None
     w, resid : ndarray, shape (n,)
         Weights and working residuals of the last weighted least squares of the fit.
     """
-    zero = y == 0
-    if not zero.any():
+    fe_codes = fe.codes if fe is not None else np.zeros((0, len(y)), dtype=np.int32)
+    n_groups = fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64)
+    X = np.asarray(X, dtype=np.float64)
+    n_chunks = int(get_num_threads()) if len(y) >= 100_000 else 1
+    low, viol = _fit_certificate_kernel(y, w, resid, X, fe_codes, n_groups, n_chunks)
+    return float(low), float(viol)
+
+
+@njit(parallel=True, cache=True)
+def _fit_certificate_kernel(y: np.ndarray, w: np.ndarray, resid: np.ndarray, X: np.ndarray,
+                            codes: np.ndarray, n_groups: np.ndarray,
+                            n_chunks: int) -> tuple[float, float]:
+    """:func:`_dual_check` of ``m = -w * resid`` with the columns of ``X`` scaled to at most 1
+    in absolute value, in one pass (``(inf, 0)`` without zero rows, ``(-inf, inf)`` when ``m``
+    is not finite)."""
+    n, k = X.shape
+    q_n = codes.shape[0]
+    offs = np.zeros(q_n + 1, dtype=np.int64)
+    for q in range(q_n):
+        offs[q + 1] = offs[q] + n_groups[q]
+    n_g = offs[q_n]
+    gs = np.zeros((n_chunks, n_g))
+    xm = np.zeros((n_chunks, k + 8))
+    xmax = np.zeros((n_chunks, k + 8))
+    lows = np.full(n_chunks, np.inf)
+    bad = np.zeros(n_chunks, dtype=np.bool_)
+    for t in prange(n_chunks):
+        lo = np.inf
+        for i in range((n * t) // n_chunks, (n * (t + 1)) // n_chunks):
+            mi = -(w[i] * resid[i])
+            if not np.isfinite(mi):
+                bad[t] = True
+            if y[i] == 0.0 and mi < lo:
+                lo = mi
+            for q in range(q_n):
+                gs[t, offs[q] + codes[q, i]] += mi
+            for j in range(k):
+                xm[t, j] += X[i, j] * mi
+                ax = abs(X[i, j])
+                if ax > xmax[t, j]:
+                    xmax[t, j] = ax
+        lows[t] = lo
+    low = np.inf
+    for t in range(n_chunks):
+        if bad[t]:
+            return -np.inf, np.inf
+        low = min(low, lows[t])
+    if low == np.inf:  # no zero row
         return np.inf, 0.0
-    m = -(w * resid)
-    if not np.all(np.isfinite(m)):
-        return -np.inf, np.inf
-    Xs = np.asarray(X, dtype=np.float64)
-    if Xs.shape[1]:
-        sc = np.abs(Xs).max(axis=0)
-        sc[sc == 0] = 1.0
-        Xs = Xs / sc
-    return _dual_check(m, zero, Xs, fe)
+    viol = 0.0
+    for j in range(k):
+        sj = 0.0
+        mx = 0.0
+        for t in range(n_chunks):
+            sj += xm[t, j]
+            mx = max(mx, xmax[t, j])
+        if mx == 0.0:
+            mx = 1.0
+        viol = max(viol, 0.1 * abs(sj) / mx)
+    for g in range(n_g):
+        v = 0.0
+        for t in range(n_chunks):
+            v += gs[t, g]
+        viol = max(viol, abs(v))
+    return low, viol
 
 
 def _relu_round(

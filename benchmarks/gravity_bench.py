@@ -8,7 +8,7 @@ integer columns) with standard errors clustered by pair, on synthetic gravity pa
 How it measures: for each panel, every repetition runs each engine once, in its own fresh
 process, in an order that rotates from one repetition to the next (noise from other work on the
 machine hits all engines alike). A process loads the panel (R: ``data.table::fread`` of a CSV;
-Python: a Parquet file of the same data), resets its peak-memory counter (``/proc/self/clear_refs``,
+Python: ``.npy`` files of the same columns), resets its peak-memory counter (``/proc/self/clear_refs``,
 so that the transient memory of reading a file is not counted), fits once (warm-up: numba caches,
 R's lazy loading), then times ``--fits`` fits (clustered standard errors included). It reports
 those times and its peak resident memory during the fits (``VmHWM``: interpreter, data and fits).
@@ -145,28 +145,38 @@ COLUMNS = ["trade", "lmig", "rta", "et", "it", "pair"]
 
 
 def prepare(case: str, data_dir: Path) -> tuple[Path, Path, int] | None:
-    """Write the panel ``case`` once as CSV (for R) and Parquet (for Python); (csv, parquet, rows).
+    """Write the panel ``case`` once as CSV (for R) and as one ``.npy`` file per column (for
+    Python: read without a parser's buffers); returns (csv, npy folder, rows).
 
     None when the WTO panel is asked for and the store has none.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    csv, pq = data_dir / f"{case}.csv", data_dir / f"{case}.parquet"
+    csv, npy = data_dir / f"{case}.csv", data_dir / f"{case}.npy"
     meta = data_dir / f"{case}.json"
-    if not (csv.is_file() and pq.is_file() and meta.is_file()):
+    if not (csv.is_file() and npy.is_dir() and meta.is_file()):
         df = synthetic_panel(*SIZES[case]) if case in SIZES else wto_panel()
         if df is None:
             return None
         df = df[COLUMNS]
-        tmp_pq, tmp_csv = pq.with_name(pq.name + ".tmp"), csv.with_name(csv.name + ".tmp")
-        df.to_parquet(tmp_pq, index=False)
+        tmp_npy, tmp_csv = npy.with_name(npy.name + ".tmp"), csv.with_name(csv.name + ".tmp")
+        shutil.rmtree(tmp_npy, ignore_errors=True)
+        tmp_npy.mkdir()
+        for col in COLUMNS:
+            np.save(tmp_npy / f"{col}.npy", df[col].to_numpy())
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         pacsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), tmp_csv)
-        tmp_pq.replace(pq)
+        shutil.rmtree(npy, ignore_errors=True)
+        tmp_npy.replace(npy)
         tmp_csv.replace(csv)
         meta.write_text(json.dumps({"rows": len(df)}))
-    return csv, pq, int(json.loads(meta.read_text())["rows"])
+    return csv, npy, int(json.loads(meta.read_text())["rows"])
+
+
+def load_npy(folder: Path) -> pd.DataFrame:
+    """The panel written by :func:`prepare` (no copy of the columns)."""
+    return pd.DataFrame({c: np.load(folder / f"{c}.npy") for c in COLUMNS}, copy=False)
 
 
 # --- workers (each in its own process) ----------------------------------------------------------
@@ -185,7 +195,7 @@ def _reset_peak() -> None:
         pass
 
 
-def py_worker(engine: str, parquet: Path, fits: int) -> dict:
+def py_worker(engine: str, folder: Path, fits: int) -> dict:
     """Load the panel, reset the peak counter, warm up, time ``fits`` fits (labourlink/pyfixest)."""
     import gc
 
@@ -203,20 +213,22 @@ def py_worker(engine: str, parquet: Path, fits: int) -> dict:
                 warnings.simplefilter("ignore")
                 m = pf.fepois(FML, df, vcov=VCOV)
             return m.coef().to_dict(), m.se().to_dict(), int(m._N)
-    df = pd.read_parquet(parquet)
+    df = load_npy(folder)
     gc.collect()
     rss_data = _status_mb("VmRSS")
     _reset_peak()
     t0 = time.perf_counter()
     fit()
     first = time.perf_counter() - t0
-    times = []
+    times, cpu = [], []
     for _ in range(fits):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         coef, se, nobs = fit()
         times.append(time.perf_counter() - t0)
-    return {"engine": engine, "times_s": times, "warmup_s": first, "coef": coef, "se": se,
-            "nobs": nobs, "peak_rss_mb": _status_mb("VmHWM"), "rss_after_data_mb": rss_data}
+        cpu.append(time.process_time() - c0)
+    return {"engine": engine, "times_s": times, "cpu_s": cpu, "warmup_s": first, "coef": coef,
+            "se": se, "nobs": nobs, "peak_rss_mb": _status_mb("VmHWM"),
+            "rss_after_data_mb": rss_data}
 
 
 def r_worker(engine: str, csv: Path, fits: int) -> dict:
@@ -235,12 +247,12 @@ def r_worker(engine: str, csv: Path, fits: int) -> dict:
 def run_one(engine: str, case: str, files: tuple[Path, Path, int], fits: int) -> dict:
     """One measured process; returns its result (or ``error``) with the load average before it."""
     load = os.getloadavg()
-    csv, pq, rows = files
+    csv, npy, rows = files
     try:
         if engine.startswith("fixest"):
             r = r_worker(engine, csv, fits)
         else:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(pq),
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(npy),
                    "--fits", str(fits)]
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(
@@ -421,10 +433,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="only measure the first fit in fresh processes (440k panel)")
     ap.add_argument("--data-dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "labourlink-bench-data",
-                    help="where the panels are written once as CSV and Parquet "
+                    help="where the panels are written once as CSV and .npy columns "
                          "(default: $TMPDIR/labourlink-bench-data)")
     ap.add_argument("--json", type=Path, help="write the runs and the table to this JSON file")
-    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "PARQUET"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "NPY_FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(py_worker(args.worker[0], Path(args.worker[1]), args.fits)))

@@ -30,15 +30,18 @@ t0 <- proc.time()[["elapsed"]]
 m <- fit()
 warm <- proc.time()[["elapsed"]] - t0
 times <- numeric(0)
+cpu <- numeric(0)
 for (i in seq_len(fits)) {
-  t0 <- proc.time()[["elapsed"]]
+  t0 <- proc.time()
   m <- fit()
-  times <- c(times, proc.time()[["elapsed"]] - t0)
+  t1 <- proc.time()
+  times <- c(times, t1[["elapsed"]] - t0[["elapsed"]])
+  cpu <- c(cpu, (t1[["user.self"]] + t1[["sys.self"]]) - (t0[["user.self"]] + t0[["sys.self"]]))
 }
 num <- function(x) sprintf("%.17g", x)
 named <- function(v) paste0("{", paste0('"', names(v), '": ', num(v), collapse = ", "), "}")
 cat(sprintf(
-  'RESULT {"times_s": [%s], "warmup_s": %s, "coef": %s, "se": %s, "nobs": %d, "peak_rss_mb": %s, "rss_after_data_mb": %s, "threads": %d}\n',
-  paste(num(times), collapse = ", "), num(warm), named(coef(m)), named(se(m)), nobs(m),
+  'RESULT {"times_s": [%s], "cpu_s": [%s], "warmup_s": %s, "coef": %s, "se": %s, "nobs": %d, "peak_rss_mb": %s, "rss_after_data_mb": %s, "threads": %d}\n',
+  paste(num(times), collapse = ", "), paste(num(cpu), collapse = ", "), num(warm), named(coef(m)), named(se(m)), nobs(m),
   num(status_mb("VmHWM")), num(rss_data), getFixest_nthreads()
 ))

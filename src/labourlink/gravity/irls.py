@@ -21,6 +21,7 @@ The convergence criterion is the one of fixest/pyfixest:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,8 +78,8 @@ class IRLSOutput:
 
     beta : (k_kept,) coefficients of the kept regressors.
     keep : (k,) bool, False for regressors dropped as collinear.
-    eta : (n,) linear predictor (log of the mean, including offset).
-    mu : (n,) fitted mean.
+    eta : (n,) linear predictor (log of the mean, including offset); the fitted mean is
+        ``exp(eta)``.
     Xd : (n, k_kept) demeaned regressors at the weights ``w`` of the last WLS step.
     w : (n,) weights of the last WLS step (user weights times mu of the previous iteration).
     resid : (n,) working residual of the last WLS step (``z_demeaned - Xd @ beta``).
@@ -91,7 +92,6 @@ class IRLSOutput:
     beta: np.ndarray
     keep: np.ndarray
     eta: np.ndarray
-    mu: np.ndarray
     Xd: np.ndarray
     w: np.ndarray
     resid: np.ndarray
@@ -344,6 +344,32 @@ def _residual_eta_dev(ZXd: np.ndarray, beta: np.ndarray, ZX: np.ndarray, off: np
     return 2.0 * (ylogy + s)
 
 
+@njit(parallel=True, cache=True)
+def poisson_loglik(y: np.ndarray, eta: np.ndarray, uw: np.ndarray) -> tuple[float, float]:
+    """Poisson log-likelihood at ``mu = exp(eta)`` and of the constant-mean model (the latter
+    only without weights: NaN when ``uw`` is given); ``uw`` may be empty (unit weights)."""
+    n = y.shape[0]
+    has_w = uw.shape[0] > 0
+    ll = 0.0
+    lg = 0.0
+    ys = 0.0
+    ylog = 0.0
+    for i in prange(n):
+        g = math.lgamma(y[i] + 1.0)
+        mu = np.exp(eta[i])
+        li = -mu - g
+        if y[i] > 0.0:
+            li += y[i] * eta[i]
+        ll += uw[i] * li if has_w else li
+        lg += g
+        ys += y[i]
+    if has_w:
+        return ll, np.nan
+    m = ys / n
+    ylog = ys * np.log(m) - n * m - lg
+    return ll, ylog
+
+
 def _refit_last_step(ZX: np.ndarray, coef: np.ndarray, ZXd: np.ndarray, proj: SchurProjector,
                      w: np.ndarray, off: np.ndarray, y: np.ndarray, uw: np.ndarray,
                      ylogy: float, resid: np.ndarray, eta: np.ndarray
@@ -440,7 +466,7 @@ def fit_ppml_irls(
         return out
     back = proj.from_sorted
     return IRLSOutput(
-        beta=out.beta, keep=out.keep, eta=back(out.eta), mu=back(out.mu), Xd=back(out.Xd),
+        beta=out.beta, keep=out.keep, eta=back(out.eta), Xd=back(out.Xd),
         w=back(out.w), resid=back(out.resid), deviance=out.deviance, converged=out.converged,
         iterations=out.iterations, demean_iterations=out.demean_iterations,
         demean_converged=out.demean_converged, certified=out.certified,
@@ -580,7 +606,6 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
         beta=beta,
         keep=keep,
         eta=eta,
-        mu=np.exp(eta),
         Xd=np.ascontiguousarray(ZXd[:, 1:]),
         w=w,
         resid=resid,

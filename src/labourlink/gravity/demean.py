@@ -161,7 +161,8 @@ def _sc_weights(w: np.ndarray, bst: np.ndarray, chunks: np.ndarray, codes: np.nd
 def _sc_resid(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks: np.ndarray,
               inv_wb: np.ndarray, codes: np.ndarray, oth: np.ndarray, off: np.ndarray,
               loc: np.ndarray, part: np.ndarray, rho: np.ndarray, ss: np.ndarray) -> None:
-    """rho = E'W M_F (Y - E a) (normal-equation residual); ss = ||M_F (Y - E a)||_w^2."""
+    """rho = E'W M_F (Y - E a) (normal-equation residual); ss = ||M_F (Y - E a)||_w^2;
+    ``part[:, 1, :]`` the chunks' sums of ``||Y - E a||_w^2`` (before the block means)."""
     k = Y.shape[1]
     nch = chunks.shape[0] - 1
     m = oth.shape[0]
@@ -173,6 +174,7 @@ def _sc_resid(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chun
                 lt[g, j] = 0.0
         mb = np.zeros(k)
         acc = np.zeros(k)
+        raw = np.zeros(k)
         for b in range(chunks[t], chunks[t + 1]):
             s = bst[b]
             e = bst[b + 1]
@@ -188,7 +190,9 @@ def _sc_resid(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chun
                     ra = a[c0s[i] + f0]
                     rb = a[c1s[i] + f1]
                     for j in range(k):
-                        mb[j] += wi * (Y[i, j] - ra[j] - rb[j])
+                        v = Y[i, j] - ra[j] - rb[j]
+                        mb[j] += wi * v
+                        raw[j] += wi * v * v
                 iw = inv_wb[b]
                 for j in range(k):
                     mb[j] *= iw
@@ -210,6 +214,7 @@ def _sc_resid(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chun
                     for q in range(m):
                         v -= a[codes[oth[q], i] + off[q], j]
                     mb[j] += wi * v
+                    raw[j] += wi * v * v
             iw = inv_wb[b]
             for j in range(k):
                 mb[j] *= iw
@@ -225,6 +230,7 @@ def _sc_resid(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chun
                         lt[codes[oth[q], i] + off[q], j] += v
         for j in range(k):
             part[t, 0, j] = acc[j]
+            part[t, 1, j] = raw[j]
     for g in prange(n_coef):
         for j in range(k):
             v = 0.0
@@ -434,9 +440,17 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
     Column j stops when ``rho' P rho <= tol[j]^2 max(||r||_w^2, 1e-4 ||r_0||_w^2)``: ``rho`` is
     the normal-equation residual, ``P`` the diagonal preconditioner (so the left side is the
     squared change of one Jacobi step) and ``r = M_F (Y - E a)`` the current result (its norm
-    tracked through ``||r||^2 = ||r_0||^2 - d'(rho_0 + rho)``, ``d = a - a_0``); the floor stops
-    columns that the fixed effects absorb (almost) entirely. The products ``S p`` are formed for
-    the columns not yet converged only.
+    tracked through ``||r||^2 = ||r_s||^2 - d'(rho_s + rho)``, ``d = a - a_s`` since the last
+    start s); the floor stops columns that the fixed effects absorb (almost) entirely. The
+    products ``S p`` are formed for the columns not yet converged only.
+
+    The updated residual drifts from the true one once it has fallen by many orders (rounding):
+    whenever it has fallen 1e4-fold (or a step breaks down) CG restarts from the true residual
+    (one more pass). A column whose true residual did not halve since the previous restart has
+    reached the accuracy that double precision allows: it stops, not converged (unless its norm is
+    at the level of rounding: a column absorbed by the fixed effects), at the better of
+    its current iterate and the one of the previous restart (a tighter tolerance would otherwise
+    let the iterate wander off: 1e-14 on the WTO panel ended 1e-6 away from the solution).
     """
     n_coef, k = a.shape
     nch = chunks.shape[0] - 1
@@ -444,6 +458,15 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
     rho = np.zeros((n_coef, k))
     ss0 = np.zeros(k)
     _sc_resid(Y, a, w, bst, chunks, inv_wb, codes, oth, off, loc, part, rho, ss0)
+    floor = 1e-4 * ss0  # of the starting norm
+    # ||Y - E a||^2 at the start: a result at 1e-10 of it (in norm) is at the level of rounding
+    # (a column absorbed by the fixed effects), converged whatever the tolerance
+    negligible = np.zeros(k)
+    for j in range(k):
+        raw = 0.0
+        for t in range(nch):
+            raw += part[t, 1, j]
+        negligible[j] = 1e-20 * raw
     rho0 = rho.copy()
     a0 = a.copy()
     p = np.empty((n_coef, k))
@@ -453,10 +476,35 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
             zz = prec[g] * rho[g, j]
             p[g, j] = zz
             rz[j] += zz * rho[g, j]
+    rz_start = rz.copy()  # true value at the last (re)start
     done = np.zeros(k, dtype=np.bool_)
+    stalled = np.zeros(k, dtype=np.bool_)
+    restart = False
     act = np.empty(k, dtype=np.int64)
     it = 0
     while True:
+        if restart:
+            restart = False
+            _sc_resid(Y, a, w, bst, chunks, inv_wb, codes, oth, off, loc, part, rho, ss0)
+            for j in range(k):
+                if done[j]:
+                    continue
+                rzt = 0.0
+                for g in range(n_coef):
+                    rzt += prec[g] * rho[g, j] * rho[g, j]
+                if not rzt < 0.25 * rz_start[j]:
+                    stalled[j] = ss0[j] > negligible[j]
+                    done[j] = True
+                    if rzt > rz_start[j]:  # worse than at the last start: go back there
+                        for g in range(n_coef):
+                            a[g, j] = a0[g, j]
+                    continue
+                for g in range(n_coef):
+                    p[g, j] = prec[g] * rho[g, j]
+                    rho0[g, j] = rho[g, j]
+                    a0[g, j] = a[g, j]
+                rz[j] = rzt
+                rz_start[j] = rzt
         n_act = 0
         for j in range(k):
             if not done[j]:
@@ -464,13 +512,17 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
                 for g in range(n_coef):
                     dr += (a[g, j] - a0[g, j]) * (rho0[g, j] + rho[g, j])
                 rr = ss0[j] - dr
-                if rz[j] <= tol[j] * tol[j] * max(rr, 1e-4 * ss0[j]) or rz[j] <= 0.0:
+                if (rz[j] <= tol[j] * tol[j] * max(rr, floor[j]) or rz[j] <= 0.0
+                        or ss0[j] <= negligible[j]):
                     done[j] = True
                 else:
                     act[n_act] = j
                     n_act += 1
         if n_act == 0 or it >= maxiter:
-            return it, n_act == 0
+            ok = n_act == 0
+            for j in range(k):
+                ok = ok and not stalled[j]
+            return it, ok
         pc = np.empty((n_coef, n_act))
         for g in range(n_coef):
             for c in range(n_act):
@@ -482,8 +534,8 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
             psp = 0.0
             for g in range(n_coef):
                 psp += pc[g, c] * sp[g, c]
-            if not psp > 0.0:
-                done[j] = True
+            if not psp > 0.0:  # breakdown (rounding): start again from the true residual
+                restart = True
                 continue
             al = rz[j] / psp
             rzn = 0.0
@@ -496,6 +548,8 @@ def _sc_pcg(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray, chunks
             for g in range(n_coef):
                 p[g, j] = prec[g] * rho[g, j] + beta * p[g, j]
             rz[j] = rzn
+            if rzn < 1e-8 * rz_start[j]:
+                restart = True
         it += 1
 
 

@@ -46,6 +46,8 @@ class IRLSSettings:
     fixef_maxiter : maximum CG iterations per demeaning.
     inner_tol_start : initial demeaning tolerance (adaptive; >= fixef_tol).
     warm_start : start each demeaning from the previous one (False: from scratch; ablation).
+    glm_start : start from ``mu = y + 0.1`` as R's glm (False: ``mu = (y + mean(y)) / 2``, the
+        former start; ablation).
     collin_tol : a regressor whose demeaned (weighted) sum of squares is below ``collin_tol``
         times its centred sum of squares, after partialling out the regressors before it, is
         dropped as collinear.
@@ -58,6 +60,7 @@ class IRLSSettings:
     inner_tol_start: float = 1e-4
     collin_tol: float = 1e-9
     warm_start: bool = True
+    glm_start: bool = True
 
     def __post_init__(self) -> None:
         from labourlink.errors import InvalidArgumentError
@@ -488,7 +491,10 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
     # starting values as R's glm for the Poisson family (mu = y + 0.1): close to the solution on
     # the positive rows whatever the scale of y (6 instead of 8 IRLS iterations on the 447k-row
     # benchmark panel, 8 instead of 16 on the WTO panel)
-    eta = np.log(y + 0.1)
+    if settings.glm_start:
+        eta = np.log(y + 0.1)
+    else:
+        eta = np.log((y + float(np.average(y, weights=weights))) / 2.0)
     pos = y > 0
     ylog = y[pos] * np.log(y[pos])
     ylogy = float(np.sum(uw[pos] * ylog) if weights is not None else np.sum(ylog))
@@ -589,14 +595,16 @@ def _irls(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None, proj: SchurProj
         # double precision allows on the WTO panel (fitted values spanning 10 orders).
         while (not certified and proj is not None and converged and low > 0.0
                and tol_c > 1e-13):
-            tol_c = max(tol_c / 100.0, 1e-13)
+            # the violation falls about as the tolerance (roughly: at least 100-fold steps),
+            # aim at half the threshold
+            tol_c = max(min(tol_c / 100.0, tol_c * 0.5 * FIT_RATIO * low / viol), 1e-13)
             saved = coef.copy()
             nit, _ = proj.solve(ZX, coef, tol_c, settings.fixef_maxiter)
             dm_iters += nit
             beta_c, dev_c = _refit_last_step(ZX, coef, ZXd, proj, w, off, y, uw, ylogy, resid,
                                              eta)
             low_c, viol_c = fit_certificate_values(y, X, fe_s, w, resid)
-            if not viol_c < 0.5 * viol:  # no longer improving: keep the previous solution
+            if not viol_c < viol:  # no longer improving: keep the previous solution
                 coef[:] = saved
                 _refit_last_step(ZX, coef, ZXd, proj, w, off, y, uw, ylogy, resid, eta)
                 break

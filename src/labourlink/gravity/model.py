@@ -36,7 +36,8 @@ from labourlink.gravity.separation import (
 
 _FIRST_TRY_MAX_ITER = 30
 """IRLS iterations of the fit tried before the ReLU check (a sample with separated rows does
-not converge: the check then runs and the model is fitted again on what it leaves)."""
+not converge: the check then runs and the model is fitted again on what it leaves); 0 runs the
+ReLU check first, as before the fit certificate (ablation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +294,7 @@ def _ppml(
             break
         pos = np.flatnonzero(cur)  # positions among the candidates
         smp = cand if pos.size == cur.size else cand.subset(pos)
-        if first_try and (smp.y > 0).any():
+        if first_try and _FIRST_TRY_MAX_ITER > 0 and (smp.y > 0).any():
             # A cheaper certificate first: fit, then test the dual certificate that the last
             # weighted least squares of IRLS provides (fit_certificate_values); when it holds no
             # row is separated and the ReLU check is skipped. On gravity panels after the

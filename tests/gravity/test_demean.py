@@ -180,3 +180,59 @@ def test_concurrent_fits_from_threads_agree(parallel: bool, monkeypatch: pytest.
         t.join()
     assert not errors
     assert out == [pytest.approx(ref, rel=1e-9)] * 4
+
+
+@pytest.mark.parametrize("n_fe", [2, 4])
+def test_two_and_four_fixed_effects_match_dense(n_fe: int) -> None:
+    # the projector eliminates the largest fixed effect by blocks and iterates on the others:
+    # one other (two fixed effects) and three others take the general kernels
+    rng = np.random.default_rng(7 + n_fe)
+    n = 800
+    sizes = [40, 25, 9, 6][:n_fe]
+    codes = np.vstack([rng.integers(0, g, n) for g in sizes])
+    fe = FixedEffects.from_codes(codes)
+    X = rng.normal(size=(n, 3))
+    w = rng.uniform(0.2, 4.0, n)
+    Y, ok, it = demean(X, fe, w, tol=1e-12)
+    assert ok and it > 1
+    np.testing.assert_allclose(Y, _exact(fe, X, w), atol=1e-9)
+
+
+def test_weights_over_ten_orders_of_magnitude(problem) -> None:
+    # IRLS weights are fitted means: on trade in dollars they span 1e-3 to 1e11
+    fe, X, _ = problem
+    rng = np.random.default_rng(11)
+    w = 10.0 ** rng.uniform(-3, 8, X.shape[0])
+    Y, ok, _ = demean(X, fe, w, tol=1e-12)
+    ref = _exact(fe, X, w)
+    assert ok
+    err = np.sqrt(np.sum(w[:, None] * (Y - ref) ** 2, axis=0) / np.sum(w[:, None] * ref**2, axis=0))
+    assert err.max() < 1e-9
+
+
+def test_unattainable_tolerance_stops_near_the_solution(problem) -> None:
+    # below the accuracy double precision allows, conjugate gradients used to wander off (1e-6 on
+    # the WTO panel); restarts from the true residual keep the best iterate and stop
+    fe, X, _ = problem
+    rng = np.random.default_rng(12)
+    w = 10.0 ** rng.uniform(-4, 9, X.shape[0])
+    good, ok, _ = demean(X, fe, w, tol=1e-12)
+    assert ok
+    tight, _, it = demean(X, fe, w, tol=1e-18, maxiter=5_000)
+    assert it < 5_000  # stopped by itself
+    scale = np.sqrt(np.sum(w[:, None] * good**2, axis=0))
+    err = np.sqrt(np.sum(w[:, None] * (tight - good) ** 2, axis=0)) / scale
+    assert err.max() < 1e-10
+
+
+def test_columns_absorbed_by_the_fixed_effects_converge(problem) -> None:
+    # a column constant within the groups of one fixed effect is all fixed effect: its residual
+    # is rounding noise, which counts as converged (it is then dropped as collinear)
+    fe, X, w = problem
+    big = int(np.argmax(fe.n_groups))
+    other = int(np.argmin(fe.n_groups))
+    col = np.random.default_rng(2).normal(size=fe.n_groups[big])[fe.codes[big]]
+    col2 = np.random.default_rng(3).normal(size=fe.n_groups[other])[fe.codes[other]]
+    Y, ok, _ = demean(np.column_stack([col, col2, X[:, 0]]), fe, w, tol=1e-10)
+    assert ok
+    assert np.abs(Y[:, :2]).max() < 1e-9

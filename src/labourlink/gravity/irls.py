@@ -234,6 +234,16 @@ def _update_blocks(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarr
                 wb += wi
             iw = 1.0 / wb if wb > 0.0 else 0.0
             inv_wb[b] = iw
+            if m == 2:
+                c0s = codes[oth[0]]
+                c1s = codes[oth[1]]
+                f0 = fe_off[0]
+                f1 = fe_off[1]
+                for i in range(s, e):
+                    d = w[i] * ((wb - w[i]) * iw)
+                    lt[c0s[i] + f0, 0] += d
+                    lt[c1s[i] + f1, 0] += d
+                continue
             for i in range(s, e):
                 d = w[i] * ((wb - w[i]) * iw)
                 for q in range(m):
@@ -243,6 +253,65 @@ def _update_blocks(y: np.ndarray, eta: np.ndarray, uw: np.ndarray, off: np.ndarr
         for t in range(nch):
             v += loc[t, g, 0]
         prec[g] = 1.0 / v if v > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True)
+def _finish_moments_m2k3(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray,
+                         chunks: np.ndarray, inv_wb: np.ndarray, c0s: np.ndarray,
+                         c1s: np.ndarray, f0: int, f1: int, out: np.ndarray,
+                         part: np.ndarray) -> None:
+    """:func:`_finish_moments` for two other fixed effects and ``[z, x1, x2]`` (unrolled):
+    ``part[t, :5]`` = chunk t's sums of w x1 x1, w x1 x2, w x1 z, w x2 x2, w x2 z."""
+    nch = chunks.shape[0] - 1
+    for t in prange(nch):
+        s11 = 0.0
+        s12 = 0.0
+        s1z = 0.0
+        s22 = 0.0
+        s2z = 0.0
+        for b in range(chunks[t], chunks[t + 1]):
+            s = bst[b]
+            e = bst[b + 1]
+            m0 = 0.0
+            m1 = 0.0
+            m2 = 0.0
+            for i in range(s, e):
+                wi = w[i]
+                g0 = c0s[i] + f0
+                g1 = c1s[i] + f1
+                v0 = Y[i, 0] - a[g0, 0] - a[g1, 0]
+                v1 = Y[i, 1] - a[g0, 1] - a[g1, 1]
+                v2 = Y[i, 2] - a[g0, 2] - a[g1, 2]
+                out[i, 0] = v0
+                out[i, 1] = v1
+                out[i, 2] = v2
+                m0 += wi * v0
+                m1 += wi * v1
+                m2 += wi * v2
+            iw = inv_wb[b]
+            m0 *= iw
+            m1 *= iw
+            m2 *= iw
+            for i in range(s, e):
+                wi = w[i]
+                v0 = out[i, 0] - m0
+                v1 = out[i, 1] - m1
+                v2 = out[i, 2] - m2
+                out[i, 0] = v0
+                out[i, 1] = v1
+                out[i, 2] = v2
+                x1 = wi * v1
+                x2 = wi * v2
+                s11 += x1 * v1
+                s12 += x1 * v2
+                s1z += x1 * v0
+                s22 += x2 * v2
+                s2z += x2 * v0
+        part[t, 0] = s11
+        part[t, 1] = s12
+        part[t, 2] = s1z
+        part[t, 3] = s22
+        part[t, 4] = s2z
 
 
 @njit(parallel=True, cache=True)
@@ -257,7 +326,10 @@ def _finish_moments(Y: np.ndarray, a: np.ndarray, w: np.ndarray, bst: np.ndarray
     m = oth.shape[0]
     n_pairs = k * (k + 1) // 2 + k
     part = np.zeros((nch, n_pairs + 8))  # padding: chunks on separate cache lines
-    for t in prange(nch):
+    if m == 2 and k1 == 3:
+        _finish_moments_m2k3(Y, a, w, bst, chunks, inv_wb, codes[oth[0]], codes[oth[1]],
+                             fe_off[0], fe_off[1], out, part)
+    for t in prange(nch if not (m == 2 and k1 == 3) else 0):
         mb = np.zeros(k1)
         acc = np.zeros(n_pairs)
         for b in range(chunks[t], chunks[t + 1]):
@@ -333,10 +405,15 @@ def _residual_eta_dev(ZXd: np.ndarray, beta: np.ndarray, ZX: np.ndarray, off: np
     has_off = off.shape[0] > 0
     has_w = uw.shape[0] > 0
     s = 0.0
+    b0 = beta[0] if k1 > 1 else 0.0
+    b1 = beta[1] if k1 > 2 else 0.0
     for i in prange(n):
-        r = ZXd[i, 0]
-        for c in range(k1 - 1):
-            r -= ZXd[i, 1 + c] * beta[c]
+        if k1 == 3:
+            r = ZXd[i, 0] - ZXd[i, 1] * b0 - ZXd[i, 2] * b1
+        else:
+            r = ZXd[i, 0]
+            for c in range(k1 - 1):
+                r -= ZXd[i, 1 + c] * beta[c]
         resid[i] = r
         e = ZX[i, 0] - r
         if has_off:

@@ -25,7 +25,7 @@ from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgume
 from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
 from labourlink.gravity.formula import FELevels, build_design, factorize_sorted, parse_formula
-from labourlink.gravity.irls import IRLSOutput, IRLSSettings, fit_ppml_irls, poisson_loglik
+from labourlink.gravity.irls import IRLSOutput, IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
     fe_checks,
@@ -376,14 +376,12 @@ def _ppml(
         n_groups=fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64),
         cluster_codes=cl_codes, fixef_k=fixef_k,
     )
-    loglik, ll_null = poisson_loglik(y, out.eta, w_user if w_user is not None else np.empty(0))
-    loglik_null = None if w_user is not None else float(ll_null)
     record = FitRecord(
         parsed=parsed, coef_names=coef_names, beta=out.beta, vcov=V, vcov_label=spec.label,
         df_k=df_k, nobs_input=n_in, sample=sample, separated=separated, singleton=single,
         collinear=collinear, converged=out.converged, iterations=out.iterations,
-        demean_iterations=out.demean_iterations, deviance=out.deviance, loglik=loglik,
-        loglik_null=loglik_null, y=y, eta=out.eta, offset=off_s,
+        demean_iterations=out.demean_iterations, deviance=out.deviance, weights=w_user,
+        y=y, eta=out.eta, offset=off_s,
         X_kept=X[:, out.keep], fe=fe, fe_levels=fe_levels, offset_col=off_col,
     )
     return PPMLResult(record)

@@ -38,8 +38,7 @@ class FitRecord:
     iterations: int
     demean_iterations: int
     deviance: float
-    loglik: float
-    loglik_null: float | None
+    weights: np.ndarray | None  # user weights of the estimation sample (None: unit)
     y: np.ndarray
     eta: np.ndarray  # log of the fitted mean
     offset: np.ndarray | None  # None: no offset
@@ -56,10 +55,11 @@ class PPMLResult:
     ``separated`` and ``singleton`` are boolean arrays aligned with the input rows.
     """
 
-    __slots__ = ("_r", "_tidy", "_summary")
+    __slots__ = ("_r", "_tidy", "_summary", "_loglik")
     _r: FitRecord
     _tidy: pd.DataFrame
     _summary: str | None
+    _loglik: tuple[float, float | None] | None
 
     def __init__(self, record: FitRecord, alpha: float = 0.05) -> None:
         object.__setattr__(self, "_r", record)
@@ -83,6 +83,7 @@ class PPMLResult:
         )
         object.__setattr__(self, "_tidy", tidy)
         object.__setattr__(self, "_summary", None)
+        object.__setattr__(self, "_loglik", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("PPMLResult is read-only")
@@ -162,17 +163,32 @@ class PPMLResult:
         """Poisson deviance of the fitted model."""
         return self._r.deviance
 
+    def _logliks(self) -> tuple[float, float | None]:
+        """(log-likelihood, that of the constant-mean model or None with weights), computed on
+        first use (one pass with ``lgamma`` per row: not worth it for fits that never ask)."""
+        if self._loglik is None:
+            from labourlink.gravity.irls import poisson_loglik
+
+            r = self._r
+            uw = r.weights if r.weights is not None else np.empty(0)
+            ll, ll_null = poisson_loglik(r.y, r.eta, uw)
+            object.__setattr__(self, "_loglik",
+                               (float(ll), None if r.weights is not None else float(ll_null)))
+        assert self._loglik is not None
+        return self._loglik
+
     @property
     def loglik(self) -> float:
         """Poisson log-likelihood."""
-        return self._r.loglik
+        return self._logliks()[0]
 
     @property
     def pseudo_r2(self) -> float | None:
         """McFadden pseudo R2 against a constant-only model (None with weights)."""
-        if self._r.loglik_null is None:
+        ll, ll_null = self._logliks()
+        if ll_null is None:
             return None
-        return float(1.0 - self._r.loglik / self._r.loglik_null)
+        return float(1.0 - ll / ll_null)
 
     @property
     def separated(self) -> np.ndarray:

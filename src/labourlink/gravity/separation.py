@@ -91,50 +91,63 @@ def singletons(codes: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
 @njit(cache=True)
 def _fe_checks_kernel(codes: np.ndarray, y: np.ndarray, sample: np.ndarray, single: np.ndarray,
                       separated: np.ndarray, do_single: bool, do_fe: bool) -> None:
+    """Counts of rows and of positive rows per group, kept up to date as rows are dropped (one
+    pass to count, then passes that drop rows and decrement their groups' counts)."""
     q_n, n = codes.shape
     maxg = 1
     for q in range(q_n):
         for i in range(n):
             if sample[i] and codes[q, i] + 1 > maxg:
                 maxg = codes[q, i] + 1
-    cnt = np.zeros(maxg, dtype=np.int64)
-    flags = np.zeros(n, dtype=np.bool_)
+    cnt = np.zeros((q_n, maxg), dtype=np.int64)
+    pos = np.zeros((q_n, maxg), dtype=np.int64)
+    for i in range(n):
+        if sample[i]:
+            for q in range(q_n):
+                cnt[q, codes[q, i]] += 1
+                if y[i] > 0:
+                    pos[q, codes[q, i]] += 1
     while True:
         changed = False
         if do_single:
-            while True:  # as singletons(): one fixed effect at a time, to a fixed point
+            # as singletons(): rows alone in a group of any fixed effect, to a fixed point (the
+            # rows dropped do not depend on the order; counts are decremented as they go)
+            while True:
                 found = False
-                for q in range(q_n):
-                    cnt[:] = 0
-                    for i in range(n):
-                        if sample[i]:
-                            cnt[codes[q, i]] += 1
-                    for i in range(n):
-                        if sample[i] and cnt[codes[q, i]] == 1:
-                            single[i] = True
-                            sample[i] = False
-                            found = True
+                for i in range(n):
+                    if not sample[i]:
+                        continue
+                    alone = False
+                    for q in range(q_n):
+                        if cnt[q, codes[q, i]] == 1:
+                            alone = True
+                    if alone:
+                        single[i] = True
+                        sample[i] = False
+                        found = True
+                        for q in range(q_n):
+                            cnt[q, codes[q, i]] -= 1
+                            if y[i] > 0:
+                                pos[q, codes[q, i]] -= 1
                 if not found:
                     break
                 changed = True
-        if do_fe:  # as fe_separation(): every fixed effect on the same sample
-            any_sep = False
-            for q in range(q_n):
-                cnt[:] = 0
-                for i in range(n):
-                    if sample[i] and y[i] > 0:
-                        cnt[codes[q, i]] += 1
-                for i in range(n):
-                    if sample[i] and cnt[codes[q, i]] == 0:
-                        flags[i] = True
-                        any_sep = True
-            if any_sep:
-                for i in range(n):
-                    if flags[i]:
-                        flags[i] = False
-                        separated[i] = True
-                        sample[i] = False
-                changed = True
+        if do_fe:
+            # as fe_separation(): every fixed effect on the same sample; the rows dropped are
+            # zeros, which leave the counts of positive rows as they are
+            for i in range(n):
+                if not sample[i]:
+                    continue
+                sep = False
+                for q in range(q_n):
+                    if pos[q, codes[q, i]] == 0:
+                        sep = True
+                if sep:
+                    separated[i] = True
+                    sample[i] = False
+                    changed = True
+                    for q in range(q_n):
+                        cnt[q, codes[q, i]] -= 1
         if not changed:
             return
 

@@ -57,16 +57,26 @@ class FixedEffects:
     @classmethod
     def from_codes(cls, codes: np.ndarray) -> FixedEffects:
         """Build from (n_fe, n) non-negative integer codes, compacting unused codes away."""
+        return cls.compact(codes)[0]
+
+    @classmethod
+    def compact(cls, codes: np.ndarray,
+                rows: np.ndarray | None = None) -> tuple[FixedEffects, list[np.ndarray]]:
+        """:meth:`from_codes` of ``codes[:, rows]`` (all rows when None) and, per fixed effect,
+        the input code of each compact code (``levels[q][g]``)."""
         codes = np.asarray(codes)
-        out = np.empty(codes.shape, dtype=np.int32)
+        n = codes.shape[1] if rows is None else rows.size
+        out = np.empty((codes.shape[0], n), dtype=np.int32)
         ng = np.zeros(codes.shape[0], dtype=np.int64)
+        levels = []
         for q in range(codes.shape[0]):
-            c = codes[q]
+            c = codes[q] if rows is None else codes[q][rows]
             present = np.bincount(c) > 0
             remap = np.cumsum(present) - 1
             out[q] = remap[c]
             ng[q] = int(present.sum())
-        return cls(np.ascontiguousarray(out), ng)
+            levels.append(np.flatnonzero(present))
+        return cls(out, ng), levels
 
     def subset(self, keep: np.ndarray) -> FixedEffects:
         """Fixed effects of the rows where ``keep`` is True (codes compacted)."""

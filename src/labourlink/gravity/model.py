@@ -24,7 +24,7 @@ import pandas as pd
 from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
 from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
-from labourlink.gravity.formula import FELevels, build_design, factorize_sorted, parse_formula
+from labourlink.gravity.formula import build_design, factorize_sorted, parse_formula
 from labourlink.gravity.irls import IRLSOutput, IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
@@ -50,20 +50,29 @@ class _Sample:
     fe: FixedEffects | None
     w: np.ndarray | None
     off: np.ndarray | None
+    levels: tuple[np.ndarray, ...]  # per fixed effect: the level of each (compact) code
 
     @classmethod
     def of(cls, idx: np.ndarray, y: np.ndarray, X: np.ndarray, codes: np.ndarray,
-           w: np.ndarray | None, off: np.ndarray | None) -> _Sample:
-        """The rows ``idx`` of full-sample arrays (``codes`` (n_fe, n); no fixed effects: 0 rows)."""
-        fe = FixedEffects.from_codes(codes[:, idx]) if codes.shape[0] else None
+           w: np.ndarray | None, off: np.ndarray | None,
+           levels: tuple[np.ndarray, ...] | None = None) -> _Sample:
+        """The rows ``idx`` of full-sample arrays (``codes`` (n_fe, n); no fixed effects: 0 rows;
+        ``levels``: the level of each of those codes, when they are compact codes themselves)."""
+        fe: FixedEffects | None = None
+        lev: list[np.ndarray] = []
+        if codes.shape[0]:
+            fe, lev = FixedEffects.compact(codes, idx)
+            if levels is not None:
+                lev = [levels[q][g] for q, g in enumerate(lev)]
         return cls(idx, y[idx], np.ascontiguousarray(X[idx]), fe,
-                   w[idx] if w is not None else None, off[idx] if off is not None else None)
+                   w[idx] if w is not None else None, off[idx] if off is not None else None,
+                   tuple(lev))
 
     def subset(self, pos: np.ndarray) -> _Sample:
         """The rows ``pos`` of this sample (``idx`` of the result: ``pos``)."""
         return _Sample.of(pos, self.y, self.X,
                           self.fe.codes if self.fe is not None else np.zeros((0, self.y.size)),
-                          self.w, self.off)
+                          self.w, self.off, self.levels)
 
 
 @contextlib.contextmanager
@@ -242,10 +251,14 @@ def _ppml(
         valid &= np.isfinite(w_in) & (w_in > 0)
     if off_in is not None:
         valid &= np.isfinite(off_in)
-    cluster_raw: list[np.ndarray] = []
+    cluster_raw: list[np.ndarray | None] = []
+    fe_cols = {cols[0]: q for q, cols in enumerate(parsed.fixef) if len(cols) == 1}
     for col in spec.clusters:
         if col not in data.columns:
             raise InvalidArgumentError("vcov", vcov, f"cluster columns from the data ({', '.join(map(str, data.columns))})")
+        if col in fe_cols:  # its codes will be the fixed effect's (rows without it are dropped)
+            cluster_raw.append(None)
+            continue
         codes = np.asarray(factorize_sorted(data[col])[0])
         valid &= codes >= 0
         cluster_raw.append(codes)
@@ -270,11 +283,8 @@ def _ppml(
         _simplex_checks(y_all, design.X, sample, separated, methods)
     rows = np.flatnonzero(sample)
     cand = _Sample.of(rows, y_all, design.X, design.fe_codes, w_in, off_in)
-    # level of every code of the candidates' fixed effects (their codes are compacted)
-    cand_levels = [np.flatnonzero(np.bincount(design.fe_codes[q, rows]) > 0)
-                   for q in range(design.fe_codes.shape[0])]
     fe_labels = design.fe_levels
-    cl_cand = [c[rows] for c in cluster_raw]
+    cl_cand = [c[rows] if c is not None else None for c in cluster_raw]
     del design, y_all, w_in, off_in, cluster_raw, valid
 
     # on the candidates: ``cur`` the rows still in; ``c_single``/``c_sep`` the rows dropped
@@ -343,17 +353,16 @@ def _ppml(
     else:
         smp = cand if keep_pos.size == cur.size else cand.subset(keep_pos)
     y, X, fe, w_user, off_s = smp.y, smp.X, smp.fe, smp.w, smp.off
-    fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
-    if fe is not None:
-        # compact code g <-> g-th level present in the sample; labels are built in fixef()
-        assert cand.fe is not None
-        fe_levels = tuple(
-            (lab, cand_levels[q] if smp is cand
-             else cand_levels[q][np.flatnonzero(np.bincount(cand.fe.codes[q, keep_pos]) > 0)])
-            for q, lab in enumerate(fe_labels)
-        )
-    cl_codes = [np.asarray(factorize_sorted(pd.Series(c[keep_pos], copy=False))[0],
-                           dtype=np.int64) for c in cl_cand]
+    # compact code g <-> g-th level present in the sample; labels are built in fixef()
+    fe_levels = tuple(zip(fe_labels, smp.levels, strict=True)) if fe is not None else ()
+    cl_codes: list[np.ndarray] = []
+    for col, c in zip(spec.clusters, cl_cand, strict=True):
+        if c is None:  # a cluster column that is a fixed effect: its compact codes
+            assert fe is not None
+            cl_codes.append(fe.codes[fe_cols[col]].astype(np.int64))
+        else:
+            cl_codes.append(np.asarray(factorize_sorted(pd.Series(c[keep_pos], copy=False))[0],
+                                       dtype=np.int64))
     del cand, cl_cand, fitted, smp
 
     out = prior if prior is not None else fit_ppml_irls(y, X, fe, weights=w_user,

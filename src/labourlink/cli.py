@@ -1,7 +1,7 @@
 """The one entry point: ``labourlink ...``.
 
 Each domain contributes its commands through a ``cli`` module with ``register(app)``:
-``store.cli`` (``data``), ``trends.cli`` (``trends``), ``gravity.cli`` (``estimate``),
+``store.cli`` (``data``), ``trends.cli`` (``trends``), ``flows.cli`` (``flows``), ``gravity.cli`` (``estimate``),
 ``scenarios.cli`` (``scenario``), ``governance.cli`` (``governance``), ``report.cli`` (``brief``)
 and ``web.cli`` (``serve``). This module only assembles them and turns labourlink errors into
 a one-line message and exit code 2.
@@ -22,6 +22,7 @@ DOMAIN_CLIS = (
     "labourlink.countries.cli",
     "labourlink.store.cli",
     "labourlink.trends.cli",
+    "labourlink.flows.cli",
     "labourlink.gravity.cli",
     "labourlink.scenarios.cli",
     "labourlink.governance.cli",

@@ -95,3 +95,8 @@ class EstimationError(LabourlinkError):
 
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped before reaching its tolerance."""
+
+
+class ClusterError(LabourlinkError):
+    """The Dask runner (:mod:`labourlink.cluster`) cannot start or finish a run: unreachable
+    scheduler, workers with another labourlink, data a worker cannot read, a failed task."""

@@ -16,7 +16,7 @@ from labourlink.errors import InvalidArgumentError
 from labourlink.gravity.presets import PRESETS
 
 runner = CliRunner()
-KEYS = {"model", "coef", "se", "nobs", "n_separated", "converged"}
+KEYS = {"model", "coef", "se", "nobs", "n_separated", "converged", "revision"}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,7 @@ def test_formula_json_on_toy_store(toy_store: Path) -> None:
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert isinstance(out, list) and len(out) == 1 and set(out[0]) == KEYS
+    assert out[0]["revision"] == "2020"  # the toy store holds the 2020 revision only
     assert set(out[0]["coef"]) == {"Intercept", "log_dist", "log_mig"}
     assert set(out[0]["se"]) == set(out[0]["coef"])
     assert isinstance(out[0]["nobs"], int) and out[0]["converged"] is True

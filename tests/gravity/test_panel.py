@@ -178,7 +178,7 @@ def test_lags_read_the_interpolated_series(toy_panel: pd.DataFrame) -> None:
 
 
 def test_revisions_never_mixed(toy: duckdb.DuckDBPyConnection) -> None:
-    p19 = build_panel("wto", toy, years=[2004], stock_source="undesa_ims2019", lags=())
+    p19 = build_panel("wto", toy, years=[2004], revision="undesa_ims2019", lags=())
     # the 2019 revision has only one published year (2005): 2004 is outside it -> NaN
     assert p19[MIG_IMP].isna().all()
     assert p19.attrs["migration"]["source"] == "undesa_ims2019"
@@ -264,8 +264,10 @@ def test_migration_panel(toy: duckdb.DuckDBPyConnection) -> None:
 def test_bad_arguments(toy: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InvalidArgumentError, match="wto"):
         build_panel("comtrade", toy)
-    with pytest.raises(InvalidArgumentError):
-        build_panel("wto", toy, stock_source="undesa_ims2024")
+    with pytest.raises(StoreError, match="undesa_ims2024"):  # not in the toy store
+        build_panel("wto", toy, revision="2024")
+    with pytest.raises(InvalidArgumentError, match="revision='1999'"):
+        build_panel("wto", toy, revision="1999")
     with pytest.raises(StoreError, match="penppml_comtrade"):
         build_panel("penppml", toy)
     with pytest.raises(InvalidArgumentError):
@@ -285,8 +287,9 @@ def real(store: Path) -> duckdb.DuckDBPyConnection:
 def test_real_wto_panel(real: duckdb.DuckDBPyConnection) -> None:
     p = build_panel("wto", real, years=[2008, 2009, 2010, 2012], lags=(5,))
     assert sorted(p["year"].unique()) == [2008, 2010, 2012]       # 2009 missing in the WTO data
-    # PHL -> USA: mig_imp = born in the Philippines living in the United States (UN DESA 2020)
-    s = dict(real.execute("SELECT year, persons FROM migrant_stock WHERE source = 'undesa_ims2020' "
+    assert p.attrs["migration"]["revision"] == "2024"              # the newest revision
+    # PHL -> USA: mig_imp = born in the Philippines living in the United States (UN DESA 2024)
+    s = dict(real.execute("SELECT year, persons FROM migrant_stock WHERE source = 'undesa_ims2024' "
                           "AND sex = 'total' AND origin = 'PHL' AND destination = 'USA'").fetchall())
     r10 = _row(p, "PHL", "USA", 2010)
     assert r10[MIG_IMP] == pytest.approx(s[2010]) and not r10["mig_interpolated"]
@@ -301,6 +304,32 @@ def test_real_wto_panel(real: duckdb.DuckDBPyConnection) -> None:
     assert _row(p, "JPN", "PHL", 2010)["rta_mnp"] == 1             # JPEPA MNP chapter (2008)
     assert _row(p, "USA", "PHL", 2010)["rta_mnp"] == 0
     assert p["trade"].ge(0).all() and p["log_dist"].notna().mean() > 0.95
+
+
+def test_real_panels_keep_revisions_apart(real: duckdb.DuckDBPyConnection) -> None:
+    p20 = build_panel("wto", real, years=[2010], lags=(), revision="2020")
+    p24 = build_panel("wto", real, years=[2010], lags=(), revision="2024")
+    assert (p20.attrs["migration"]["revision"], p24.attrs["migration"]["revision"]) == ("2020",
+                                                                                          "2024")
+    a, b = _row(p20, "PHL", "USA", 2010), _row(p24, "PHL", "USA", 2010)
+    assert a[MIG_IMP] != b[MIG_IMP]  # the 2024 revision restates 2010
+
+
+def test_real_migration_panel_joins_earlier_covariates(real: duckdb.DuckDBPyConnection) -> None:
+    m = migration_panel(real, years=(2020, 2024))
+    assert m.attrs["revision"] == "2024" and m.attrs["years"] == [2020, 2024]
+    # PPP income per head stops before 2024: its last year is joined, and the frame says so
+    joined = m.attrs["covariate_years"]["gdppc"]
+    assert set(joined) == {2024} and joined[2024] < 2024
+    used = joined[2024]
+    for side in ("orig", "dest"):
+        col = f"gdppc_{side}"
+        at24 = m[(m["year"] == 2024)].drop_duplicates(side).set_index(side)[col]
+        last = dict(real.execute(
+            "SELECT iso3, value FROM indicator WHERE code = 'NY.GDP.PCAP.PP.KD' AND "
+            "source = 'gdiviz_wdi_2024' AND year = ?", [used]).fetchall())
+        common = [c for c in at24.index if c in last]
+        assert common and all(at24[c] == pytest.approx(last[c]) for c in common)
 
 
 def test_real_yotov_panel(real: duckdb.DuckDBPyConnection) -> None:

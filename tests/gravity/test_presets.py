@@ -169,7 +169,9 @@ def test_run_preset_on_a_panel_recovers_the_elasticity(synth: pd.DataFrame) -> N
     assert set(t["model"]) == {"structural", "pair FE"} and "log_mig" in set(t["term"])
     assert "pair FE" in run.summary() and run.to_frame().equals(t)
     recs = run.to_json_records()
-    assert [set(r) for r in recs] == [{"model", "coef", "se", "nobs", "n_separated", "converged"}] * 2
+    assert [set(r) for r in recs] == [{"model", "coef", "se", "nobs", "n_separated", "converged",
+                                       "revision"}] * 2
+    assert recs[0]["revision"] is None  # a synthetic panel carries no UN DESA stocks
     assert recs[1]["coef"]["log_mig"] == pytest.approx(run.models["pair FE"].coef()["log_mig"])
 
 

@@ -95,7 +95,8 @@ def make_toy_store(path: Path, seed: int = 7) -> Path:
     con.executemany("INSERT INTO trade VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     con.executemany("INSERT INTO migrant_stock VALUES (?, ?, ?, 'total', ?, 'undesa_ims2020')",
                     [(o, d, 2020, p) for (o, d), p in TOY_STOCK.items()])
-    con.executemany("INSERT INTO remittance_bilateral VALUES (?, ?, 2017, ?, 'wb_bilateral')",
+    con.executemany("INSERT INTO remittance_bilateral VALUES (?, ?, 2021, ?, "
+                    "'knomad_remittance_matrix_2021')",
                     [(s, r, v) for (s, r), v in TOY_REMIT_MUSD.items()])
     ind = [(c, 2019, "NY.GDP.MKTP.CD", v * 1e9, "current US$", "datahub_wdi")
            for c, v in TOY_GDP_BN.items()]

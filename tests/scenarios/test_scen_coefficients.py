@@ -56,10 +56,10 @@ def fake_estimator(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """Replace the PPML estimation by a fixed estimate; returns the list of calls (fingerprints)."""
     calls: list[str | None] = []
 
-    def fake(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate:
+    def fake(con: duckdb.DuckDBPyConnection, revision: str | None = None) -> CoefficientEstimate:
         fp = store_fingerprint(con)
         calls.append(fp)
-        return CoefficientEstimate(**FAKE, fingerprint=fp)  # type: ignore[arg-type]
+        return CoefficientEstimate(**FAKE, fingerprint=fp, revision=revision or "")  # type: ignore[arg-type]
 
     monkeypatch.setattr(coef_mod, "estimate_coefficients", fake)
     return calls
@@ -196,7 +196,8 @@ def test_cli_json_shape_unchanged_and_warns_on_fallback(toy_store: Path, tmp_pat
                                  "json", "--store", str(toy_store)])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert set(out) == {"scenario", "draws", "countries"}
+    assert set(out) == {"scenario", "draws", "countries", "revision", "remittance_matrix"}
+    assert (out["revision"], out["remittance_matrix"]) == ("2020", "2021")  # the toy store's
     assert set(out["countries"]["KOR"]) == {f"{m}{s}" for m in (
         "delta_exports_usd", "delta_imports_usd", "delta_real_gdp_pct", "delta_remittances_usd")
         for s in ("", "_low", "_high")}

@@ -83,7 +83,7 @@ def test_ge_effects_and_intervals(con) -> None:  # type: ignore[no-untyped-def]
 
 def test_json_shape(con) -> None:  # type: ignore[no-untyped-def]
     out = json.loads(_run(con, draws=20).to_json())
-    assert list(out) == ["scenario", "draws", "countries"]
+    assert list(out) == ["scenario", "draws", "countries", "revision", "remittance_matrix"]
     assert out["scenario"] == "toy-eps" and out["draws"] == 20
     keys = {"delta_exports_usd", "delta_imports_usd", "delta_real_gdp_pct", "delta_remittances_usd"}
     full = keys | {f"{k}_{s}" for k in keys for s in ("low", "high")}

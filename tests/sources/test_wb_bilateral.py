@@ -1,4 +1,5 @@
-"""World Bank bilateral remittance and migration matrices 2017."""
+"""World Bank bilateral remittance and migration matrices 2017 (the 2021 KNOMAD matrix is tested
+in test_knomad_matrix_2021.py)."""
 
 from __future__ import annotations
 
@@ -22,22 +23,23 @@ from labourlink.store.schema import TABLES
 
 @pytest.fixture(scope="module")
 def tables(data_dir: Path):
-    rem, mig = mod.load(data_dir)
-    return rem, mig
+    rem, mig, rem21 = mod.load(data_dir)
+    return rem, mig, rem21
 
 
 def test_schema_and_provenance(tables, data_dir: Path) -> None:
     for t, m in zip(tables, mod.MATRICES, strict=True):
         assert t.table == m.table and t.provenance.source == m.source
         assert list(t.frame.columns) == TABLES[m.table].column_names
-        assert set(t.frame["year"]) == {2017} and t.frame["year"].dtype == np.int64
+        assert set(t.frame["year"]) == {m.year} and t.frame["year"].dtype == np.int64
         assert not t.frame.duplicated(list(TABLES[m.table].key)).any()
         assert (t.frame[m.value_column] >= 0).all()
         assert t.provenance.rows == len(t.frame)
         assert t.provenance.sha256 == m.file.sha256 == sha256_file(data_dir / m.file.path)
         assert t.provenance.dropped["World total row"] == 1
         assert t.provenance.dropped["World total column"] == 1
-    assert mod.SOURCES == ("wb_remittance_matrix_2017", "wb_migration_matrix_2017")
+    assert mod.SOURCES == ("wb_remittance_matrix_2017", "wb_migration_matrix_2017",
+                           "knomad_remittance_matrix_2021")
 
 
 def test_remittances(tables, data_dir: Path) -> None:

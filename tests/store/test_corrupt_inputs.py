@@ -12,19 +12,22 @@ import openpyxl
 import pytest
 
 from labourlink.errors import LabourlinkError
-from labourlink.sources import cepii, wb_bilateral
+from labourlink.sources import cepii, undesa_ims2024, wb_bilateral
 from labourlink.sources.base import sha256_file
 from labourlink.store import build_store
 
 DIST = "cepii_geodist/dist_cepii.csv"
 REMIT = "worldbank_bilateral_2017/WB_Bilateral_Remittance_Estimates_2017.xlsx"
+REMIT21 = "knomad_bilateral_remittance_matrix_2021/bilateral_remittance_matrix_2021_0.xlsx"
+STOCK24 = "undesa_ims2024_bilateral/rev2023/356_Rev2023.RData"
+LOADERS = (cepii, wb_bilateral, undesa_ims2024)
 
 
 @pytest.fixture(scope="module")
 def mirror(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir of symlinks to the real files of the two loaders under test."""
     root = tmp_path_factory.mktemp("raw")
-    for mod in (cepii, wb_bilateral):
+    for mod in LOADERS:
         for rf in mod.FILES:
             dst = root / rf.path
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +39,7 @@ def mirror(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("store") / "labourlink.duckdb"
-    build_store(mirror, store, loaders=[cepii, wb_bilateral], progress=False)
+    build_store(mirror, store, loaders=list(LOADERS), progress=False)
     return store
 
 
@@ -76,6 +79,12 @@ def _rename_sheet(p: Path) -> None:
     wb.save(p)
 
 
+def _text_in_matrix_cell(p: Path) -> None:
+    wb = openpyxl.load_workbook(p)
+    wb[wb.sheetnames[0]]["C4"] = "n/a?"  # Albania -> Albania
+    wb.save(p)
+
+
 def _unknown_country(p: Path) -> None:
     wb = openpyxl.load_workbook(p)
     ws = wb["Bilateral_Remittances_2017"]
@@ -97,6 +106,10 @@ CASES = [
     ("truncated-workbook", REMIT, wb_bilateral, _truncate_bytes(0.5), ["Excel workbook"]),
     ("missing-sheet", REMIT, wb_bilateral, _rename_sheet, ["sheet", "Bilateral_Remittances_2017"]),
     ("unknown-country", REMIT, wb_bilateral, _unknown_country, ["Atlantis"]),
+    ("truncated-rdata-2024", STOCK24, undesa_ims2024, _truncate_bytes(0.5), ["R data file"]),
+    ("text-in-matrix-cell-2021", REMIT21, wb_bilateral, _text_in_matrix_cell,
+     ["row 4", "field 'C'", "n/a?"]),
+    ("missing-sheet-2021", REMIT21, wb_bilateral, _rename_sheet, ["sheet", "FINAL BRM 2021"]),
 ]
 
 

@@ -39,7 +39,7 @@ def test_overview_json_one_object(toy_file):
         "group": "DUO", "year": 2020, "hosted": 81.0, "emigrants": 60.0,
         "intraregional_share_of_emigrants": 0.5,
         "intraregional_share_of_immigrants": pytest.approx(30 / 81),
-        "remittances_received_usd": 40.0,
+        "remittances_received_usd": 40.0, "remittances_year": 2020, "revision": "2020",
     }
 
 
@@ -50,7 +50,9 @@ def test_overview_json_records_over_years(toy_file):
     assert out[0]["remittances_received_usd"] is None
     assert set(out[0]) == {"group", "year", "hosted", "emigrants",
                            "intraregional_share_of_emigrants",
-                           "intraregional_share_of_immigrants", "remittances_received_usd"}
+                           "intraregional_share_of_immigrants", "remittances_received_usd",
+                           "remittances_year", "revision"}
+    assert out[0]["remittances_year"] is None and out[1]["remittances_year"] == 2020
     assert out[1]["group"] == "JPN+PHL"
 
 

@@ -70,13 +70,13 @@ def test_outside_escap_subregion_label(toy):
 
 
 def test_revisions_are_not_mixed(toy):
-    out = migrant_stock("DUO", None, side="origin", by="group", source="undesa_ims2019", con=toy)
+    out = migrant_stock("DUO", None, side="origin", by="group", revision="undesa_ims2019", con=toy)
     assert out["year"].tolist() == [1990, 2019]
     assert out["persons"].tolist() == [4.0, 38.0]
     with pytest.raises(InvalidArgumentError, match="1990, 2019"):
-        migrant_stock("DUO", 2020, source="undesa_ims2019", con=toy)
+        migrant_stock("DUO", 2020, revision="undesa_ims2019", con=toy)
     with pytest.raises(InvalidArgumentError, match="no stocks by sex"):
-        migrant_stock("DUO", 2019, by="sex", source="undesa_ims2019", con=toy)
+        migrant_stock("DUO", 2019, by="sex", revision="undesa_ims2019", con=toy)
 
 
 def test_unknown_group_year_and_options_name_allowed_values(toy):
@@ -94,8 +94,10 @@ def test_unknown_group_year_and_options_name_allowed_values(toy):
         migrant_stock(["PHL", "ZZZ"], 2020, con=toy)
     with pytest.raises(InvalidArgumentError, match="year=1995"):
         intraregional_share("ESCAP", 1995, con=toy)
-    with pytest.raises(InvalidArgumentError, match="source="):
-        migrant_stock("ESCAP", 2020, source="undesa_ims2024", con=toy)
+    with pytest.raises(InvalidArgumentError, match="undesa_ims2024"):  # not in the toy store
+        migrant_stock("ESCAP", 2020, revision="2024", con=toy)
+    with pytest.raises(InvalidArgumentError, match=r"revision='2018' .*2024, 2020"):
+        migrant_stock("ESCAP", 2020, revision="2018", con=toy)
 
 
 def test_single_iso3_is_a_group(toy):

@@ -29,7 +29,7 @@ def client(toy_store: Path) -> Iterator[object]:
     app = create_app(toy_store)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    app.state.con.close()
+    app.state.watcher.close()
 
 
 @pytest.fixture(scope="session")

@@ -22,32 +22,60 @@ def assert_error(resp, status: int, fragment: str = "") -> dict:
     return body
 
 
-def test_meta_lists_store_contents(client) -> None:
-    body = client.get("/api/meta").json()
+# revision -> (stocks, years) of the toy store; None is the server's default (2024)
+REVS = {"2020": (toy.STOCKS, toy.STOCK_YEARS), "2024": (toy.STOCKS_2024, toy.STOCK_YEARS_2024),
+        None: (toy.STOCKS_2024, toy.STOCK_YEARS_2024)}
+
+
+def _q(rev: str | None) -> dict[str, str]:
+    return {} if rev is None else {"revision": rev}
+
+
+@pytest.mark.parametrize("rev", [None, "2020", "2024"])
+def test_meta_lists_store_contents(client, rev: str | None) -> None:
+    body = client.get("/api/meta", params=_q(rev)).json()
     assert body["ok"] is True
     assert [c["iso3"] for c in body["countries"]] == sorted(c[0] for c in toy.COUNTRIES)
-    assert body["stock_years"] == list(toy.STOCK_YEARS)
+    assert body["stock_years"] == list(REVS[rev][1])
+    assert body["revision"] == (rev or "2024") and body["default_revision"] == "2024"
+    assert body["stock_source"] == f"undesa_ims{rev or 2024}"
+    assert set(body["revisions"]) == {"2020", "2024"}
     assert body["groups"]["ESCAP"] == len(toy.ESCAP)
+    assert body["group_members"]["ESCAP"] == sorted(toy.ESCAP)
     assert {s["source"] for s in body["sources"]} >= {"undesa_ims2020", "wdi_remittances"}
 
 
+@pytest.mark.parametrize("rev", [None, "2020", "2024"])
 @pytest.mark.parametrize("year_idx", [0, 1])
-def test_country_profile_numbers(client, year_idx: int) -> None:
-    year = toy.STOCK_YEARS[year_idx]
-    body = client.get(f"/api/country/phl?year={year}").json()
+def test_country_profile_numbers(client, year_idx: int, rev: str | None) -> None:
+    stocks, years = REVS[rev]
+    year = years[year_idx]
+    body = client.get("/api/country/phl", params={"year": year, **_q(rev)}).json()
     assert body["iso3"] == "PHL" and body["year"] == year
-    emigrants = sum(v[year_idx] for (o, _), v in toy.STOCKS.items() if o == "PHL")
+    assert body["revision"] == (rev or "2024")
+    emigrants = sum(v[year_idx] for (o, _), v in stocks.items() if o == "PHL")
     assert body["emigrants_persons"] == pytest.approx(emigrants)
     assert body["immigrants_persons"] is None  # nobody migrates to PHL in the toy data
     assert body["population_persons"] == pytest.approx(toy.POP["PHL"])
     tops = body["top_destinations"]
     assert tops[0]["iso3"] == "USA"
-    assert tops[0]["persons"] == pytest.approx(toy.STOCKS[("PHL", "USA")][year_idx])
+    assert tops[0]["persons"] == pytest.approx(stocks[("PHL", "USA")][year_idx])
     assert [t["persons"] for t in tops] == sorted((t["persons"] for t in tops), reverse=True)
 
 
+def test_revisions_differ_and_unknown_revision(client) -> None:
+    a = client.get("/api/country/USA", params={"year": 2020, "revision": "2020"}).json()
+    b = client.get("/api/country/USA", params={"year": 2020, "revision": "2024"}).json()
+    assert b["immigrants_persons"] < a["immigrants_persons"]  # Rev.2024 restates 2020 lower
+    assert {p["source"] for p in b["provenance"]} >= {"undesa_ims2024"}
+    assert_error(client.get("/api/country/USA", params={"revision": "2019"}), 422, "revision")
+    # 2024 is a year of the 2024 revision only
+    assert_error(client.get("/api/country/USA", params={"year": 2024, "revision": "2020"}), 422,
+                 "2015, 2020")
+
+
 def test_country_immigrant_share(client) -> None:
-    body = client.get("/api/country/USA?year=2020").json()
+    body = client.get("/api/country/USA?year=2020&revision=2020").json()
     imm = sum(v[1] for (_, d), v in toy.STOCKS.items() if d == "USA")
     assert body["immigrants_persons"] == pytest.approx(imm)
     assert body["female_immigrants_persons"] == pytest.approx(0.4 * imm)
@@ -55,20 +83,31 @@ def test_country_immigrant_share(client) -> None:
     assert {p["source"] for p in body["provenance"]} >= {"undesa_ims2020"}
 
 
-def test_corridor_series_and_remittances(client) -> None:
-    body = client.get("/api/corridor", params={"origin": "PHL", "destination": "JPN"}).json()
+@pytest.mark.parametrize("rev", [None, "2020", "2024"])
+def test_corridor_series_and_remittances(client, rev: str | None) -> None:
+    stocks, years = REVS[rev]
+    body = client.get("/api/corridor", params={"origin": "PHL", "destination": "JPN",
+                                               **_q(rev)}).json()
+    assert body["revision"] == (rev or "2024")
     series = {r["year"]: r for r in body["stock_series"]}
-    for k, y in enumerate(toy.STOCK_YEARS):
-        assert series[y]["migrants_persons"] == pytest.approx(toy.STOCKS[("PHL", "JPN")][k])
+    assert sorted(series) == list(years)
+    for k, y in enumerate(years):
+        assert series[y]["migrants_persons"] == pytest.approx(stocks[("PHL", "JPN")][k])
         assert series[y]["female_migrants_persons"] == pytest.approx(
-            0.4 * toy.STOCKS[("PHL", "JPN")][k])
+            0.4 * stocks[("PHL", "JPN")][k])
         assert series[y]["reverse_migrants_persons"] is None
     assert body["remittances_usd_million"] == [{"year": 2017, "usd_million": 700.0}]
+    # the toy store has no derived flow table rows: the answer says so with empty lists
+    assert body["flows"] == [] and body["flow_methods"] == []
 
 
 def test_map_layers(client) -> None:
     body = client.get("/api/map", params={"layer": "emigrants", "year": 2015}).json()
     assert body["values"]["IND"] == pytest.approx(2_400_000 + 120_000 + 400_000)
+    assert body["revision"] == "2024" and "IMS 2024" in body["label"]
+    new = client.get("/api/map", params={"layer": "emigrants", "year": 2024}).json()
+    assert new["values"]["IND"] == pytest.approx(sum(
+        v[2] for (o, _), v in toy.STOCKS_2024.items() if o == "IND"))
     assert body["points"]["TON"]["kind"] == "capital"
     rem = client.get("/api/map", params={"layer": "remittances_pct_gdp"}).json()
     assert rem["year"] == 2020 and rem["values"] == pytest.approx(toy.REM_PCT_GDP_2020)
@@ -76,7 +115,8 @@ def test_map_layers(client) -> None:
 
 
 def test_top_corridors_sorted(client) -> None:
-    body = client.get("/api/corridors/top", params={"n": 3}).json()
+    body = client.get("/api/corridors/top", params={"n": 3, "revision": "2020"}).json()
+    assert body["revision"] == "2020"
     got = [(c["origin"], c["destination"], c["persons"]) for c in body["corridors"]]
     want = sorted(((o, d, v[1]) for (o, d), v in toy.STOCKS.items()), key=lambda t: -t[2])[:3]
     assert got == [(o, d, float(v)) for o, d, v in want]
@@ -94,7 +134,7 @@ def test_governance(client) -> None:
 
 @pytest.mark.parametrize(("url", "status", "fragment"), [
     ("/api/country/QQQ", 404, "QQQ"),
-    ("/api/country/PHL?year=1999", 422, "2015, 2020"),
+    ("/api/country/PHL?year=1999", 422, "2015, 2020, 2024"),
     ("/api/country/PH1", 422, "invalid request"),
     ("/api/country/PHL?year=abc", 422, "year"),
     ("/api/corridor?origin=PHL", 422, "destination"),
@@ -175,7 +215,7 @@ def test_openapi_documents_error_shape(client) -> None:
 
 
 def test_store_is_read_only(client) -> None:
-    con = client.app.state.con
+    con = client.app.state.watcher.current().con
     with pytest.raises(duckdb.Error):
         con.execute("CREATE TABLE hack (x INTEGER)")
 

@@ -1,66 +1,45 @@
-"""Dashboard pages in Debian's Chromium through Playwright (no browser download).
+"""Dashboard pages in Debian's Chromium through Playwright (no browser download), toy store.
 
-Every page loads without console errors or failed requests; a country and year picked in the
-form show the numbers the API returns; a scenario run from the form shows results with intervals.
-Screenshots go to ``test-output/screenshots/``.
+Every page loads without console errors or failed requests, needs nothing remote and passes
+axe-core with no serious or critical violation; a country and year picked in the form show the
+numbers the API returns; the country profile charts remittances from the first year with data;
+a scenario run from the form shows results with intervals. Screenshots go to
+``test-output/screenshots/``. The designer on the real store: ``test_designer_browser.py``.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import ll_browser as lb
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+PAGES = [
+    ("/", "#map svg path"),
+    ("/corridors", "#series tbody tr"),
+    ("/country", "#origins tbody tr, #destinations tbody tr"),
+    ("/models", "#preset option"),
+    ("/designer", "body[data-ready='1']"),
+    ("/scenario", "#member-names:not(:empty)"),
+    ("/governance", "#bla tbody tr"),
+]
 
 
 @pytest.fixture(scope="module")
 def live_server(toy_store: Path) -> Iterator[str]:
-    """uvicorn serving the toy store on a free loopback port, in a thread."""
-    import uvicorn
-
-    from labourlink.web.app import create_app
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(toy_store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    deadline = time.time() + 30
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("uvicorn did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    th.join(timeout=10)
+    with lb.live_server(toy_store) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`make system-deps`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with lb.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,79 +49,71 @@ def shots(output_dir: Path) -> Path:
     return d
 
 
-class _Page:
-    """A page with console errors and failed requests recorded."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.ctx.new_page()
-        self.base = base
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
-                     if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        # block anything that is not our server: the pages must not need it
-        self.remote: list[str] = []
-
-        def route(r):
-            if r.request.url.startswith(base):
-                r.continue_()
-            else:
-                self.remote.append(r.request.url)
-                r.abort()
-
-        self.page.route("**/*", route)
-
-    def close(self) -> None:
-        self.ctx.close()
-
-
 @pytest.fixture
 def page(browser, live_server):
-    p = _Page(browser, live_server)
+    p = lb.Page(browser, live_server)
     yield p
     p.close()
 
 
-@pytest.mark.parametrize(("path", "ready"), [
-    ("/", "#map svg path"),
-    ("/corridors", "#series tbody tr"),
-    ("/country", "#origins tbody tr, #destinations tbody tr"),
-    ("/models", "#preset option"),
-    ("/scenario", "#members"),
-    ("/governance", "#bla tbody tr"),
-])
-def test_every_page_loads_without_console_errors(page, shots: Path, path: str, ready: str) -> None:
+@pytest.mark.parametrize(("path", "ready"), PAGES)
+def test_every_page_loads_and_passes_axe(page, shots: Path, path: str, ready: str) -> None:
     page.page.goto(page.base + path)
-    page.page.wait_for_selector(ready, timeout=30_000, state="attached")
+    page.page.wait_for_selector(ready, timeout=60_000, state="attached")
     page.page.wait_for_load_state("networkidle")
     name = "overview" if path == "/" else path.strip("/")
     page.page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     assert page.errors == []
     assert page.remote == []
     assert page.page.locator("#error").is_hidden()
+    assert lb.axe_blocking(page.page) == []
+
+
+def test_skip_link_and_visible_focus(page) -> None:
+    page.page.goto(page.base + "/country")
+    page.page.wait_for_selector("#destinations tbody tr")
+    page.page.keyboard.press("Tab")
+    assert page.page.evaluate("document.activeElement.className") == "skip"
+    page.page.keyboard.press("Enter")
+    assert page.page.evaluate("document.activeElement.id") == "main"
+    lb.tab_to(page.page, "#country")
+    outline = page.page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")
 
 
 def test_overview_map_has_small_states_and_slider(page, shots: Path) -> None:
     page.page.goto(page.base + "/")
     page.page.wait_for_selector("#map svg path")
     assert page.page.locator("#map path").count() > 150  # 1:50m countries drawn from TopoJSON
-    assert page.page.locator("#year-label").inner_text() == "2020"
+    assert page.page.locator("#year-label").inner_text() == "2024"  # the 2024 revision
     slider = page.page.locator("#year")
     slider.evaluate("(el) => { el.value = 0; el.dispatchEvent(new Event('change')); }")
-    page.page.wait_for_function("document.getElementById('year-label').textContent === '2015'")
-    page.page.wait_for_function(
-        "document.getElementById('map-title').textContent.includes('2015')")
+    expect(page.page.locator("#year-label")).to_have_text("2015")
+    expect(page.page.locator("#map-title")).to_contain_text("2015")
     page.page.select_option("#layer", "remittances_pct_gdp")
-    page.page.wait_for_function(
-        "document.getElementById('map-title').textContent.includes('% of GDP')")
+    expect(page.page.locator("#map-title")).to_contain_text("% of GDP")
     # Tonga (37.7 % of GDP) is too small at this scale: drawn as a circle at its capital
     page.page.wait_for_selector("#map circle[data-iso3='TON']")
     first = page.page.locator("#top tbody tr").first.inner_text()
     assert "TON" in first and "37.70" in first
     page.page.screenshot(path=str(shots / "overview_remittances.png"), full_page=True)
     assert page.errors == []
+
+
+def test_revision_selector_switches_the_numbers(page, live_server: str) -> None:
+    import httpx
+
+    api = httpx.get(f"{live_server}/api/country/PHL", params={"year": 2020,
+                                                              "revision": "2020"}).json()
+    page.page.goto(page.base + "/country?iso3=PHL&year=2020")
+    page.page.wait_for_selector("#destinations tbody tr")
+    page.page.select_option("#revision", "2020")
+    page.page.wait_for_url("**revision=2020**")
+    page.page.wait_for_selector("#destinations tbody tr")
+    expect(page.page.locator("#emigrants")).to_have_text(f"{round(api['emigrants_persons']):,}")
+    assert "undesa_ims2020" in page.page.locator("#provenance").inner_text()
+    # links to other pages keep the revision
+    assert "revision=2020" in page.page.locator("nav a[href^='/corridors']").get_attribute("href")
 
 
 def test_pick_country_and_year_shows_api_numbers(page, live_server: str, shots: Path) -> None:
@@ -154,8 +125,7 @@ def test_pick_country_and_year_shows_api_numbers(page, live_server: str, shots: 
     page.page.select_option("#country", "IND")
     page.page.select_option("#year", "2015")
     page.page.click("#go")
-    page.page.wait_for_function(
-        "document.getElementById('country-name').textContent.includes('India (IND), 2015')")
+    expect(page.page.locator("#country-name")).to_contain_text("India (IND), 2015")
     shown = page.page.locator("#emigrants").inner_text()
     assert shown == f"{round(api['emigrants_persons']):,}"
     assert page.page.locator("#population").inner_text() == f"{round(api['population_persons']):,}"
@@ -166,9 +136,26 @@ def test_pick_country_and_year_shows_api_numbers(page, live_server: str, shots: 
     assert page.errors == []
 
 
+def test_country_remittances_chart_then_table_from_first_year(page, live_server: str) -> None:
+    import httpx
+
+    api = httpx.get(f"{live_server}/api/country/PHL").json()
+    first = api["remittance_first_year"]
+    assert first == 2020  # the toy store's remittances start in 2020 (population in 2015)
+    page.page.goto(page.base + "/country?iso3=PHL")
+    page.page.wait_for_selector("#rem-chart svg")
+    rows = page.page.locator("#remittances tbody tr")
+    assert rows.first.inner_text().startswith(str(first))
+    assert f"from {first}" in page.page.locator("#rem-caption").inner_text()
+    # the chart is above the table
+    chart_y = page.page.locator("#rem-chart").bounding_box()["y"]
+    table_y = page.page.locator("#remittances").bounding_box()["y"]
+    assert chart_y < table_y
+
+
 def test_scenario_form_shows_results(page, shots: Path) -> None:
     page.page.goto(page.base + "/scenario")
-    page.page.wait_for_selector("#members")
+    page.page.wait_for_selector("#member-names:not(:empty)")
     page.page.fill("#members", "PHL, JPN, IND")
     page.page.fill("#draws", "3")
     page.page.click("#run")
@@ -184,7 +171,7 @@ def test_scenario_form_shows_results(page, shots: Path) -> None:
 
 def test_bad_input_shows_the_api_error(page) -> None:
     page.page.goto(page.base + "/scenario")
-    page.page.wait_for_selector("#members")
+    page.page.wait_for_selector("#member-names:not(:empty)")
     page.page.fill("#members", "PHL")
     page.page.click("#run")
     page.page.wait_for_selector("#error:not([hidden])")
@@ -193,4 +180,4 @@ def test_bad_input_shows_the_api_error(page) -> None:
 
 def test_no_browser_download() -> None:
     # the tests drive Debian's Chromium; Playwright's own browser cache must not be needed
-    assert shutil.which("chromium") is not None or Path(CHROMIUM).exists()
+    assert shutil.which("chromium") is not None or Path(lb.CHROMIUM).exists()

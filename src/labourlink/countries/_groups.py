@@ -1,5 +1,7 @@
 """Country groupings (ESCAP and its subregions, ASEAN, SAARC, GCC, APEC, EU, OECD, World Bank
-income groups, UN SDG regions, trade blocs), read from ``data/groups.csv``."""
+income groups, UN SDG regions, trade blocs), read from ``data/groups.csv``, plus ``World``: every
+country and territory of the reference, so that any analysis that takes a group can run on all
+corridors."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Final
 
 import pandas as pd
 
-from labourlink.countries._reference import DATA_DIR
+from labourlink.countries._reference import DATA_DIR, country_table
 from labourlink.errors import UnknownGroupError
 
 GROUP_COLUMNS: Final = ["group_code", "iso3", "group_name", "source"]
@@ -30,9 +32,20 @@ members of that date, which the caller must handle (e.g. with accession dates).
 """
 
 
+#: Code of the grouping of every country and territory in the reference.
+WORLD: Final = "World"
+
+
 @cache
 def _read_groups() -> pd.DataFrame:
-    return pd.read_csv(DATA_DIR / "groups.csv", dtype=str, keep_default_na=False)[GROUP_COLUMNS]
+    listed = pd.read_csv(DATA_DIR / "groups.csv", dtype=str, keep_default_na=False)[GROUP_COLUMNS]
+    everyone = sorted(country_table()["iso3"])
+    world = pd.DataFrame({
+        "group_code": WORLD, "iso3": everyone,
+        "group_name": f"World: every country and territory of the reference ({len(everyone)})",
+        "source": "labourlink country reference (labourlink/countries/data/countries.csv)",
+    })
+    return pd.concat([listed, world[GROUP_COLUMNS]], ignore_index=True)
 
 
 @cache

@@ -68,7 +68,12 @@ _STORE_OPT = typer.Option(None, "--store", help="Store file (default: LABOURLINK
 _CURATED_OPT = typer.Option(False, "--curated-only", help="Use the curated records only "
                             "(default: also records derived from the store).")
 _FMT_OPT = typer.Option(Fmt.table, "--format", help="Output format (default: table).")
-_GROUP_OPT = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP).")
+_GROUP_OPT = typer.Option("ESCAP", "--group", help="Grouping (default ESCAP; World for every "
+                          "corridor).")
+_REVISION_OPT = typer.Option(None, "--revision", help="UN DESA migrant stock revision: 2024 or "
+                             "2020 (default: the newest in the store, 2024).")
+_YEAR_OPT = typer.Option(None, "--year", help="Year of the migrant stocks (default: the "
+                         "revision's latest, 2024).")
 
 
 @gov_app.command("list")
@@ -115,7 +120,7 @@ def show_cmd(
 
 @gov_app.command("coverage")
 def coverage_cmd(
-    year: int = typer.Option(2020, "--year", help="Year of the migrant stocks (default 2020)."),
+    year: int | None = _YEAR_OPT,
     group: str = _GROUP_OPT,
     kind: list[str] | None = typer.Option(None, "--kind", help="Kinds counted in the headline "
                                              "share (repeatable). Default: all but "
@@ -127,14 +132,20 @@ def coverage_cmd(
                                      "destination (default: no)."),
     top: int = typer.Option(30, "--top", help="Corridors listed, largest first (default 30; 0 = "
                             "all)."),
+    revision: str | None = _REVISION_OPT,
     fmt: Fmt = _FMT_OPT,
     store: Path | None = _STORE_OPT,
 ) -> None:
-    """Share of the group's corridor migrant stock under at least one instrument in force."""
+    """Share of the group's corridor migrant stock under at least one instrument in force.
+
+    JSON: {"year", "group", "revision", "inputs_years", "share_covered", "kinds_counted",
+    "by_kind", "by_provision", "corridors"}; inputs_years says which year of each input was
+    joined (the agreements data end before the 2024 stocks).
+    """
     from labourlink.governance.coverage import coverage
 
     reg, con = _registry(store, False, required=True)
-    res = coverage(con, reg, year, group, kind or None, within.value, origin_only)
+    res = coverage(con, reg, year, group, kind or None, within.value, origin_only, revision)
     if fmt == Fmt.json:
         typer.echo(_dump(res.to_dict(top=top or None)))
         return
@@ -150,9 +161,10 @@ def coverage_cmd(
 
 @gov_app.command("gaps")
 def gaps_cmd(
-    year: int = typer.Option(2020, "--year", help="Year (default 2020)."),
+    year: int | None = _YEAR_OPT,
     group: str = _GROUP_OPT,
     top: int = typer.Option(15, "--top", help="Rows per list (default 15)."),
+    revision: str | None = _REVISION_OPT,
     fmt: Fmt = _FMT_OPT,
     store: Path | None = _STORE_OPT,
 ) -> None:
@@ -165,18 +177,21 @@ def gaps_cmd(
     )
 
     reg, con = _registry(store, False, required=True)
-    res = coverage(con, reg, year, group)
+    res = coverage(con, reg, year, group, revision=revision)
+    year = res.year
     unc = largest_uncovered(res, top)
     gaps = provision_gaps(res, reg.records)
     if fmt == Fmt.json:
         typer.echo(_dump({
-            "year": year, "group": group, "largest_uncovered": unc.to_dict("records"),
+            "year": year, "group": group, "revision": res.revision,
+            "inputs_years": res.inputs_years, "largest_uncovered": unc.to_dict("records"),
             "provision_gaps": {g: {"persons": float(gaps.loc[gaps["gap"] == g, "persons"].sum()),
                                    "corridors": gaps[gaps["gap"] == g].head(top)
                                    .to_dict("records")} for g in GAP_TYPES},
         }))
         return
-    typer.echo(f"Largest corridors of {group} with no instrument in force, {year}:")
+    typer.echo(f"Largest corridors of {group} with no instrument in force, {year} "
+               f"(UN DESA revision {res.revision}):")
     typer.echo(unc.to_string(index=False))
     for g, label in GAP_TYPES.items():
         sub = gaps[gaps["gap"] == g]
@@ -238,6 +253,7 @@ def impact_cmd(
                                              "trade_agreement and travel_card."),
     within: Within = typer.Option(Within.both, "--within", help="Corridors with both ends in "
                                   "the group (both, default) or either end."),
+    revision: str | None = _REVISION_OPT,
     fmt: Fmt = _FMT_OPT,
     store: Path | None = _STORE_OPT,
 ) -> None:
@@ -245,11 +261,12 @@ def impact_cmd(
     from labourlink.governance.impact import estimate_impact
 
     reg, con = _registry(store, False, required=True)
-    res = estimate_impact(con, reg, group, kind or None, within.value)
+    res = estimate_impact(con, reg, group, kind or None, within.value, revision)
     if fmt == Fmt.json:
         t = res.tidy()
         typer.echo(_dump({"formula": "persons ~ in_force | pair + origin^year + destination^year",
-                          "group": group, "kinds": list(res.kinds),
+                          "group": group, "revision": res.revision, "years": list(res.years),
+                          "kinds": list(res.kinds),
                           "estimates": t.to_dict("records"), "caveat": res.caveat}))
     else:
         typer.echo(res.summary())

@@ -22,6 +22,12 @@ pass ``kinds`` to change it. The shares by kind cover every kind. The
 corridors of a group are those with the origin *or* the destination in it (``within="either"``)
 or both (``within="both"``). Caveats: bilateral labour agreements have no end date in the data,
 so they count as in force from signature; grouping memberships are current ones.
+
+Stocks come from one UN DESA revision (``revision``: the newest in the store by default, 2024).
+The instrument data end earlier than the 2024 stocks (the bilateral labour agreements of Chilton
+and Woda are coded to their last signature year): coverage in a later year counts the
+instruments known in force by then, i.e. the agreements data at its last year, and every result
+says which years were joined (``inputs_years``).
 """
 
 from __future__ import annotations
@@ -40,12 +46,38 @@ DEFAULT_KINDS: tuple[str, ...] = tuple(k for k in KINDS
                                        if k not in ("trade_agreement", "travel_card"))
 """Kinds counted by default: all but trade agreements whose movement-of-persons content is not
 established and travel cards (short business visits, not residence or work)."""
-STOCK_SOURCES: tuple[str, ...] = ("undesa_ims2020", "undesa_ims2019")
+def stock_years(con: Any, revision: object = None) -> tuple[str, list[int]]:
+    """The ``migrant_stock`` source of ``revision`` (default: the newest in the store) and its
+    years."""
+    from labourlink.store.revisions import resolve_stock_source
+
+    source = resolve_stock_source(con, revision)
+    years = [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year FROM migrant_stock WHERE source = ? ORDER BY 1", [source]).fetchall()]
+    if not years:
+        raise InvalidArgumentError("revision", revision, f"a revision whose stocks are in the "
+                                   f"store ({source!r} has none; run `labourlink data build`)")
+    return source, years
 
 
-def corridor_stocks(con: Any, year: int, group: str = "ESCAP",
+def instrument_data_years(con: Any, year: int) -> dict[str, int]:
+    """Years of each instrument input joined with stocks of ``year``: the latest year at or
+    before ``year`` that the input covers (the Chilton-Woda agreements end at their last
+    signature year)."""
+    from labourlink.store.revisions import nearest_at_or_before
+
+    out: dict[str, int] = {"migrant_stock": int(year)}
+    rows = con.execute("SELECT DISTINCT year FROM labour_agreement WHERE year IS NOT NULL "
+                       "ORDER BY 1").fetchall()
+    bla = nearest_at_or_before(int(year), [int(r[0]) for r in rows])
+    if bla is not None:
+        out["bilateral_labour_agreements"] = bla
+    return out
+
+
+def corridor_stocks(con: Any, year: int | None = None, group: str = "ESCAP",
                     within: Literal["either", "both"] = "either",
-                    source: str | None = None) -> pd.DataFrame:
+                    revision: object = None) -> pd.DataFrame:
     """Bilateral migrant stocks (persons) of the group's corridors in ``year``.
 
     Parameters
@@ -53,39 +85,40 @@ def corridor_stocks(con: Any, year: int, group: str = "ESCAP",
     con
         Store connection.
     year
-        Integer year present in the stock source (UN DESA: 1990, 1995, ..., 2020).
+        Integer year of the revision (1990, 1995, ..., 2020, 2024; default its latest).
     group
-        Grouping code of :mod:`labourlink.countries` (default ``ESCAP``).
+        Grouping code of :mod:`labourlink.countries` (default ``ESCAP``; ``World`` for every
+        corridor).
     within
         ``"either"``: origin or destination in the group; ``"both"``: both in it.
-    source
-        ``migrant_stock`` source id; default the first of :data:`STOCK_SOURCES` with data for
-        ``year`` (one revision only, never mixed).
+    revision
+        UN DESA revision (``"2024"``, ``"2020"``; default: the newest in the store). One
+        revision only, never mixed.
 
     Returns
     -------
     pandas.DataFrame
-        ``origin``, ``destination``, ``persons`` (float, persons).
+        ``origin``, ``destination``, ``persons`` (float, persons); ``attrs`` holds ``year`` and
+        ``revision``.
     """
+    from labourlink.store.revisions import revision_of
+
     if within not in ("either", "both"):
         raise InvalidArgumentError("within", within, ["either", "both"])
     members = set(expand_party(group))
-    sources = [source] if source else list(STOCK_SOURCES)
-    for src in sources:
-        df = con.execute(
-            "SELECT origin, destination, persons FROM migrant_stock WHERE sex = 'total' "
-            "AND year = ? AND source = ? AND origin <> 'XXX' AND origin <> destination",
-            [int(year), src]).df()
-        if not df.empty:
-            break
-    else:
-        years = [r[0] for r in con.execute(
-            "SELECT DISTINCT year FROM migrant_stock ORDER BY year").fetchall()]
-        raise InvalidArgumentError("year", year, years or "no migrant_stock rows in the store "
-                                   "(run `labourlink data build`)")
+    source, years = stock_years(con, revision)
+    yr = years[-1] if year is None else year
+    if yr not in years:
+        raise InvalidArgumentError("year", year, years)
+    df = con.execute(
+        "SELECT origin, destination, persons FROM migrant_stock WHERE sex = 'total' "
+        "AND year = ? AND source = ? AND origin <> 'XXX' AND origin <> destination",
+        [int(yr), source]).df()
     o_in, d_in = df["origin"].isin(members), df["destination"].isin(members)
     keep = (o_in | d_in) if within == "either" else (o_in & d_in)
-    return df[keep].reset_index(drop=True)
+    out = df[keep].reset_index(drop=True)
+    out.attrs = {"year": int(yr), "revision": revision_of(source)}
+    return out
 
 
 def _party_set(rec: Instrument, codes: Sequence[str], year: int) -> set[str]:
@@ -139,6 +172,8 @@ class CoverageResult:
     by_kind: pd.DataFrame
     by_provision: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+    revision: str = ""
+    inputs_years: dict[str, int] = field(default_factory=dict)
 
     @property
     def share_covered(self) -> float:
@@ -166,12 +201,14 @@ class CoverageResult:
         return self.corridors.copy()
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
-        """JSON shape ``{"year", "group", "share_covered", "corridors": [...]}`` (+ breakdowns)."""
+        """JSON shape ``{"year", "group", "revision", "inputs_years", "share_covered",
+        "corridors": [...]}`` (+ breakdowns)."""
         c = self.corridors.sort_values("persons", ascending=False)
         if top is not None:
             c = c.head(top)
         return {
-            "year": self.year, "group": self.group, "share_covered": self.share_covered,
+            "year": self.year, "group": self.group, "revision": self.revision,
+            "inputs_years": dict(self.inputs_years), "share_covered": self.share_covered,
             "kinds_counted": list(self.kinds),
             "by_kind": dict(zip(self.by_kind["kind"], self.by_kind["share"], strict=False)),
             "by_provision": dict(zip(self.by_provision["provision"], self.by_provision["share"], strict=False)),
@@ -188,6 +225,11 @@ class CoverageResult:
                  f"{self.share_covered:.1%} of the migrant stock under at least one instrument "
                  f"in force ({int(self.corridors['covered'].sum())} of {len(self.corridors)} "
                  "corridors)."]
+        if self.revision:
+            from labourlink.store.revisions import revision_label
+
+            joined = ", ".join(f"{k} {v}" for k, v in self.inputs_years.items())
+            lines.append(f"  stocks: {revision_label(self.revision)}; years joined: {joined}")
         lines += [f"  {k:<34} {v:6.1%}" for k, v in zip(self.by_kind["kind"], self.by_kind["share"], strict=False)]
         return "\n".join(lines)
 
@@ -239,10 +281,10 @@ def coverage_from(records: Sequence[Instrument], stocks: pd.DataFrame, year: int
     return CoverageResult(int(year), group, kinds_t, c, by_kind, by_prov)
 
 
-def coverage(con: Any, registry: Registry, year: int, group: str = "ESCAP",
+def coverage(con: Any, registry: Registry, year: int | None = None, group: str = "ESCAP",
              kinds: Sequence[str] | None = None,
              within: Literal["either", "both"] = "either",
-             origin_only: bool = False) -> CoverageResult:
+             origin_only: bool = False, revision: object = None) -> CoverageResult:
     """Share of the group's corridor migrant stock under at least one instrument in force.
 
     Parameters
@@ -252,20 +294,27 @@ def coverage(con: Any, registry: Registry, year: int, group: str = "ESCAP",
     registry
         The registry (:func:`labourlink.governance.registry.load_registry`).
     year
-        Integer year with stock data (UN DESA: 1990-2020, every 5 years).
+        Integer year of the revision's stocks (1990, 1995, ..., 2020, 2024; default its latest).
     group
-        Grouping code (default ``ESCAP``).
+        Grouping code (default ``ESCAP``; ``World`` for every corridor).
     kinds
         Kinds counted in the headline share (default :data:`DEFAULT_KINDS`).
     within
         Corridors with origin or destination in the group (``either``) or both (``both``).
     origin_only
         Also count origin-country processes (``from_senders``) for every destination.
+    revision
+        UN DESA revision of the stocks (default: the newest in the store, 2024).
     """
+    from dataclasses import replace
+
     if con is None:
         raise StoreError("coverage needs the store; build it with `labourlink data build`")
-    stocks = corridor_stocks(con, year, group, within)
-    return coverage_from(registry.records, stocks, year, group, kinds, origin_only)
+    stocks = corridor_stocks(con, year, group, within, revision)
+    yr = int(stocks.attrs["year"])
+    res = coverage_from(registry.records, stocks, yr, group, kinds, origin_only)
+    return replace(res, revision=str(stocks.attrs["revision"]),
+                   inputs_years=instrument_data_years(con, yr))
 
 
 GAP_TYPES: dict[str, str] = {

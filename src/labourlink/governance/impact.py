@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import EstimationError, InvalidArgumentError
-from labourlink.governance.coverage import DEFAULT_KINDS, STOCK_SOURCES, covered_pairs
+from labourlink.governance.coverage import DEFAULT_KINDS, covered_pairs, stock_years
 from labourlink.governance.registry import Registry, expand_party
 from labourlink.governance.schema import KINDS, Instrument
 
@@ -91,6 +91,7 @@ class ImpactResult:
     n_events: int
     years: tuple[int, ...]
     kinds: tuple[str, ...]
+    revision: str = ""
 
     @cached_property
     def _tidy(self) -> pd.DataFrame:
@@ -143,7 +144,8 @@ class ImpactResult:
 
     def summary(self) -> str:
         """Readable summary."""
-        return (f"PPML {FORMULA}, vcov clustered by pair\n"
+        stocks = f"stocks: UN DESA revision {self.revision}\n" if self.revision else ""
+        return (f"PPML {FORMULA}, vcov clustered by pair\n{stocks}"
                 f"in_force: {self.coef:.4f} (se {self.se:.4f}), "
                 f"{self._get('in_force', 'pct_effect'):+.1f}% ; nobs {self.fit.nobs}, "
                 f"pairs {self.n_pairs}, events {self.n_events}\nCaveat: {self.caveat}")
@@ -164,13 +166,14 @@ def estimate_from_panel(panel: pd.DataFrame, kinds: Sequence[str] = DEFAULT_KIND
                               "in-force effect is not identified with pair fixed effects")
     fit = ppml(panel, FORMULA, vcov={"CRV1": "pair"})
     return ImpactResult(fit, len(panel), int(panel["pair"].nunique()), n_events,
-                        tuple(sorted(int(y) for y in panel["year"].unique())), tuple(kinds))
+                        tuple(sorted(int(y) for y in panel["year"].unique())), tuple(kinds),
+                        str(panel.attrs.get("revision", "")))
 
 
 def estimate_impact(con: Any, registry: Registry, group: str = "ESCAP",
                     kinds: Sequence[str] | None = None,
                     within: Literal["either", "both"] = "both",
-                    source: str = STOCK_SOURCES[0]) -> ImpactResult:
+                    revision: object = None) -> ImpactResult:
     """PPML of bilateral migrant stocks on instrument-in-force for the group's corridors.
 
     Parameters
@@ -185,18 +188,22 @@ def estimate_impact(con: Any, registry: Registry, group: str = "ESCAP",
         Kinds that count (default :data:`~labourlink.governance.coverage.DEFAULT_KINDS`).
     within
         Corridors with both ends in the group (default) or either end.
-    source
-        ``migrant_stock`` source (one revision; default ``undesa_ims2020``).
+    revision
+        UN DESA revision of the stocks (one revision; default: the newest in the store, 2024,
+        whose years are 1990, 1995, ..., 2020, 2024).
     """
+    from labourlink.store.revisions import revision_of
+
     if within not in ("either", "both"):
         raise InvalidArgumentError("within", within, ["either", "both"])
     members = set(expand_party(group))
+    source, _ = stock_years(con, revision)
     st = con.execute("SELECT origin, destination, year, persons FROM migrant_stock WHERE "
                      "sex = 'total' AND source = ? AND origin <> 'XXX' AND origin <> destination",
                      [source]).df()
-    if st.empty:
-        raise InvalidArgumentError("source", source, "a migrant_stock source in the store")
     o_in, d_in = st["origin"].isin(members), st["destination"].isin(members)
     st = st[(o_in & d_in) if within == "both" else (o_in | d_in)]
     kinds_t = tuple(kinds) if kinds is not None else DEFAULT_KINDS
-    return estimate_from_panel(impact_panel(st, registry.records, kinds_t), kinds_t)
+    panel = impact_panel(st, registry.records, kinds_t)
+    panel.attrs["revision"] = revision_of(source)
+    return estimate_from_panel(panel, kinds_t)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import typer
 
+from labourlink.cluster.cli import runner_options, scheduler_option, workers_option
 from labourlink.errors import InvalidArgumentError
 
 
@@ -66,12 +67,24 @@ def estimate(
     years: str | None = typer.Option(None, "--years", help="Years of the panel, e.g. "
                                         "2000-2020 or 2000,2010 (default: the preset's or the "
                                         "panel's)."),
+    revision: str | None = typer.Option(None, "--revision", help="UN DESA migrant stock "
+                                        "revision of the migrant networks: 2024 or 2020 "
+                                        "(default: the newest in the store, 2024)."),
     list_: bool = typer.Option(False, "--list", help="List the presets and exit."),
     elasticities: bool = typer.Option(False, "--elasticities", help="Also print migration "
                                       "elasticities with 95% CIs and the literature comparison "
                                       "(table/md formats)."),
     store: Path | None = typer.Option(None, "--store", help="Store file (default: "
                                          "LABOURLINK_STORE or data/labourlink.duckdb)."),
+    bootstrap: int = typer.Option(0, "--bootstrap", min=0, help="Cluster (pair) bootstrap with "
+                                  "N replicates: bootstrap SEs and percentile intervals next to "
+                                  "the analytic ones, share converged (199 or 999 are usual; "
+                                  "default 0 = none). Replicates are kept under "
+                                  "LABOURLINK_RUNS_DIR (default out/runs): rerun to resume."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed S: replicate r always "
+                             "uses the random stream (S, r) (default 0)."),
+    workers: int | None = workers_option(),
+    scheduler: str | None = scheduler_option(),
 ) -> None:
     """Estimate gravity models (PPML with high-dimensional fixed effects) on panels from the store."""
     from labourlink.gravity import presets as P
@@ -92,6 +105,15 @@ def estimate(
                                    "or --formula")
     if preset is not None and formula is not None:
         raise InvalidArgumentError("--formula", formula, "either a PRESET or --formula, not both")
+    if bootstrap:
+        from labourlink.gravity.bootstrap import cli_estimate
+
+        cli_estimate(preset, formula, data, vcov, _parse_years(years), fmt.value, bootstrap, seed,
+                     runner_options(workers, scheduler), store, elasticities, revision)
+        return
+    if workers is not None or scheduler is not None:
+        raise InvalidArgumentError("--workers/--scheduler", workers or scheduler,
+                                   "--bootstrap N as well (they say where the replicates run)")
     from labourlink.store import connect
 
     con = connect(store)
@@ -105,10 +127,11 @@ def estimate(
             warnings.simplefilter("always")
             if formula is not None:
                 run = P.run_formula(formula, data or "wto", con, vcov=vcov or "cluster:pair",
-                                    years=yrs)
+                                    years=yrs, revision=revision)
             else:
                 assert preset is not None
-                run = P.run_preset(preset, con, data=data, vcov=vcov, years=yrs)
+                run = P.run_preset(preset, con, data=data, vcov=vcov, years=yrs,
+                                   revision=revision)
         for w_ in caught:
             typer.secho(f"warning: {w_.message}", err=True, fg=typer.colors.YELLOW)
     finally:
@@ -118,8 +141,9 @@ def estimate(
         return
     from labourlink.report.tables import etable
 
+    stocks = f"; migrant stocks: UN DESA revision {run.revision}" if run.revision else ""
     title = (f"{run.preset}: {P.PRESETS.get(run.preset, run.preset)} (data: {run.data}; "
-             f"vcov: {run.vcov})")
+             f"vcov: {run.vcov}{stocks})")
     typer.echo(etable(run.models, fmt.value, title=title))
     if elasticities or fmt in (OutFormat.table, OutFormat.md):
         el = P.elasticity_table(run)

@@ -28,12 +28,17 @@ extrapolated (NaN). A pair absent from the publisher's table, between countries 
 has stock 0 (UN DESA drops zero pairs); a country the table does not cover (e.g. the EU as a
 reporter) gets NaN. The output frame says so: ``df.attrs["migration"]`` describes the source and
 the method, and the column ``mig_interpolated`` is True where the year is not a published year.
-One revision is used per panel (``stock_source``); revisions are never mixed.
+One revision is used per panel (``revision``: the newest in the store by default, 2024; or
+``"2020"``); revisions are never mixed, and ``attrs["migration"]["revision"]`` says which.
+
+Inputs that stop earlier than the panel's years (GDP and population, PPP income per head) are
+joined at their last available year for later years (the nearest year at or before); the frame
+says which years were joined in ``attrs["covariate_years"]`` (panel year -> year used, per series).
 
 Panels (:data:`PANELS`)
 -----------------------
 ``wto``      WTO bilateral imports (importer-reported, current US$), 1996-2020, 2009 missing;
-             with UN DESA 2020 stocks; the study's main panel (default years 2000-2020).
+             with UN DESA stocks; the study's main panel (default years 2000-2020).
 ``penppml``  penppml UN Comtrade exports (current US$), 1964-2016 every 4 years (with the DTA
              dummy ``dta_agreement``).
 ``yotov``    Yotov et al. (2016) 69-country manufacturing panel (current US$ million) with the
@@ -79,7 +84,6 @@ NETWORKS: dict[str, str] = {
     MIG_EXP: "persons born in the importer living in the exporter (exporter-side network)",
     MIG: "mig_imp + mig_exp: bilateral migrant network in both directions",
 }
-STOCK_SOURCES = ("undesa_ims2020", "undesa_ims2019")
 ESCAP_GROUP = "ESCAP"
 
 
@@ -191,12 +195,15 @@ def interpolate_stocks(stocks: pd.DataFrame, origin: Sequence[str] | np.ndarray,
     return out, interp
 
 
-def read_stocks(con: duckdb.DuckDBPyConnection, source: str = "undesa_ims2020",
+def read_stocks(con: duckdb.DuckDBPyConnection, revision: object = None,
                 sex: str = "total") -> pd.DataFrame:
     """Published bilateral stocks of one revision and sex (``origin``, ``destination``, ``year``,
-    ``persons``); the other/unknown origin ``XXX`` is left out."""
-    if source not in STOCK_SOURCES:
-        raise InvalidArgumentError("stock_source", source, STOCK_SOURCES)
+    ``persons``); the other/unknown origin ``XXX`` is left out. ``revision``: ``"2024"``,
+    ``"2020"`` or a ``migrant_stock`` source id (default: the newest in the store);
+    ``attrs["source"]`` is the source id read."""
+    from labourlink.store.revisions import resolve_stock_source
+
+    source = resolve_stock_source(con, revision)
     if sex not in ("total", "male", "female"):
         raise InvalidArgumentError("sex", sex, ("total", "male", "female"))
     df = con.execute(
@@ -206,6 +213,7 @@ def read_stocks(con: duckdb.DuckDBPyConnection, source: str = "undesa_ims2020",
         raise StoreError(f"the store has no migrant stocks from source {source!r} (sex {sex!r}); "
                          "rebuild it with `labourlink data build`")
     df["year"] = df["year"].astype(np.int64)
+    df.attrs["source"] = source
     return df
 
 
@@ -223,7 +231,7 @@ def add_migrant_networks(panel: pd.DataFrame, stocks: pd.DataFrame, *,
     lags : iterable of int
         Lags in years; adds ``log_mig_imp_lag{L}``, ``log_mig_exp_lag{L}``, ``log_mig_lag{L}``.
     source : str
-        Stock source id, recorded in ``attrs["migration"]``.
+        Stock source id, recorded in ``attrs["migration"]`` with its revision.
 
     Returns
     -------
@@ -253,8 +261,10 @@ def add_migrant_networks(panel: pd.DataFrame, stocks: pd.DataFrame, *,
             out[lag_name(MIG_EXP, lag)] = log_network(v_exp)
             out[lag_name(MIG, lag)] = log_network(v_imp + v_exp)
     pub = sorted(int(y) for y in stocks["year"].unique())
+    from labourlink.store.revisions import revision_of
+
     out.attrs["migration"] = {
-        "source": source, "published_years": pub, "method": INTERPOLATION_NOTE,
+        "source": source, "revision": revision_of(source), "published_years": pub, "method": INTERPOLATION_NOTE,
         "log": "log(1 + persons)", "lags": sorted({int(x) for x in lags}),
         "networks": dict(NETWORKS)}
     return out
@@ -349,15 +359,29 @@ _INDICATORS = (("gdp", "NY.GDP.MKTP.CD", "datahub_wdi"), ("pop", "SP.POP.TOTL", 
                ("gdppc", "NY.GDP.PCAP.PP.KD", "gdiviz_wdi_2024"))
 
 
-def _country_year(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _country_year(con: duckdb.DuckDBPyConnection,
+                  years: Iterable[int] = ()) -> tuple[pd.DataFrame, dict[str, dict[int, int]]]:
+    """Country-year covariates (columns ``iso3``, ``year`` and one per :data:`_INDICATORS`), with
+    rows added for requested ``years`` after a series' last year, carrying that last year's
+    values (the nearest year at or before); also the years so joined: series -> {year: used}."""
     parts = []
+    joined: dict[str, dict[int, int]] = {}
     for name, code, src in _INDICATORS:
         d = con.execute("SELECT iso3, year, value FROM indicator WHERE code = ? AND source = ? "
                         "AND value IS NOT NULL", [code, src]).df().rename(columns={"value": name})
+        d["year"] = d["year"].astype(np.int64)
+        if len(d):
+            last = int(d["year"].max())
+            later = sorted({int(y) for y in years if int(y) > last})
+            if later:
+                base = d[d["year"] == last]
+                d = pd.concat([d] + [base.assign(year=np.int64(y)) for y in later],
+                              ignore_index=True)
+                joined[name] = {y: last for y in later}
         parts.append(d.set_index(["iso3", "year"]))
     cy = pd.concat(parts, axis=1).reset_index()
     cy["year"] = cy["year"].astype(np.int64)
-    return cy
+    return cy, joined
 
 
 def _escap(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -370,8 +394,10 @@ def add_country_covariates(panel: pd.DataFrame, con: duckdb.DuckDBPyConnection, 
                            suffixes: tuple[str, str] = ("exp", "imp")) -> pd.DataFrame:
     """Add GDP (current US$), population (persons), GDP per capita (PPP, constant 2017 int. $),
     their logs, and ESCAP membership for both sides (``gdp_exp``, ``log_gdp_exp``, ...,
-    ``escap_exp``, ``escap_imp``, ``escap_pair``)."""
-    cy = _country_year(con)
+    ``escap_exp``, ``escap_imp``, ``escap_pair``). A panel year after a series' last year gets
+    that last year's value; ``attrs["covariate_years"]`` lists such joins (series -> {panel
+    year: year used})."""
+    cy, joined = _country_year(con, pd.unique(panel[year]))
     out = panel
     for col, suf in ((exp, suffixes[0]), (imp, suffixes[1])):
         ren = {c: f"{c}_{suf}" for c in ("gdp", "pop", "gdppc")}
@@ -384,6 +410,7 @@ def add_country_covariates(panel: pd.DataFrame, con: duckdb.DuckDBPyConnection, 
     out[f"escap_{suffixes[0]}"] = out[exp].isin(esc).astype(np.int8)
     out[f"escap_{suffixes[1]}"] = out[imp].isin(esc).astype(np.int8)
     out["escap_pair"] = (out[f"escap_{suffixes[0]}"] & out[f"escap_{suffixes[1]}"]).astype(np.int8)
+    out.attrs["covariate_years"] = joined
     return out
 
 
@@ -479,7 +506,7 @@ def _fill_zeros(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
-                years: Sequence[int] | None = None, stock_source: str = "undesa_ims2020",
+                years: Sequence[int] | None = None, revision: object = None,
                 lags: Iterable[int] = (5, 10), fill_zeros: bool = True,
                 countries_only: bool = True) -> pd.DataFrame:
     """Build an estimation panel from the store.
@@ -492,8 +519,9 @@ def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         Store connection (default: :func:`labourlink.store.connect`).
     years : sequence of int, optional
         Years to keep (default: the panel's ``default_years``, else all).
-    stock_source : {"undesa_ims2020", "undesa_ims2019"}
-        UN DESA revision of the migrant stocks (one revision per panel).
+    revision : {"2024", "2020"} or a ``migrant_stock`` source id, optional
+        UN DESA revision of the migrant stocks (one revision per panel; default: the newest in
+        the store).
     lags : iterable of int
         Lags of the log networks, in years.
     fill_zeros : bool
@@ -571,15 +599,16 @@ def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
             df["rta"] = rta_in_force(iv, df["exp"], df["imp"], df["year"])
         df["rta_mnp"] = rta_in_force(mnp_intervals(), df["exp"], df["imp"], df["year"])
         df = add_country_covariates(df, con)
-        stocks = read_stocks(con, stock_source)
-        df = add_migrant_networks(df, stocks, lags=lags, source=stock_source)
+        cov_years = df.attrs.get("covariate_years", {})
+        stocks = read_stocks(con, revision)
+        df = add_migrant_networks(df, stocks, lags=lags, source=stocks.attrs["source"])
         mig_attrs = df.attrs["migration"]
         df = df.reset_index(drop=True)
         df.attrs = {"panel": name, "trade_source": info.trade_source,
                     "trade_unit": info.trade_unit, "description": info.description,
                     "years": sorted(int(y) for y in df["year"].unique()),
                     "zero_filled": bool(name == "wto" and fill_zeros),
-                    "migration": mig_attrs}
+                    "migration": mig_attrs, "covariate_years": cov_years}
         return df
     finally:
         if own:
@@ -587,12 +616,15 @@ def build_panel(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
 
 
 def migration_panel(con: duckdb.DuckDBPyConnection | None = None, *,
-                    years: Sequence[int] = (2000, 2005, 2010, 2015, 2020),
-                    stock_source: str = "undesa_ims2020") -> pd.DataFrame:
+                    years: Sequence[int] | None = None,
+                    revision: object = None) -> pd.DataFrame:
     """Origin x destination x year panel of bilateral migrant stocks for migration gravity.
 
     Every ordered pair of distinct countries covered by the UN DESA table (both as origin and
-    destination) in the published ``years``; ``stock`` in persons (0 where the table has no row).
+    destination) in the published ``years`` (default: the revision's years from 2000, i.e.
+    2000, 2005, ..., 2020, 2024 in the 2024 revision); ``stock`` in persons (0 where the table
+    has no row). ``revision``: default the newest in the store. Covariates that stop earlier
+    (income per head) are joined at their last year, listed in ``attrs["covariate_years"]``.
     Columns: ``orig``, ``dest``, ``year``, ``stock``, ``pair``, ``dist_km``, ``log_dist``,
     ``cntg``, ``lang``, ``clny``, ``rta`` (WTO RTA in force), ``bla`` (bilateral labour agreement
     signed by the year), ``log_gdppc_orig``/``log_gdppc_dest`` (PPP, constant 2017 int. $),
@@ -604,7 +636,10 @@ def migration_panel(con: duckdb.DuckDBPyConnection | None = None, *,
 
         con = connect()
     try:
-        st = read_stocks(con, stock_source)
+        st = read_stocks(con, revision)
+        stock_source = str(st.attrs["source"])
+        if years is None:
+            years = sorted(int(y) for y in st["year"].unique() if int(y) >= 2000)
         bad = sorted(set(int(y) for y in years) - set(st["year"].unique()))
         if bad:
             raise InvalidArgumentError("years", bad, sorted(int(y) for y in st["year"].unique()))
@@ -622,9 +657,13 @@ def migration_panel(con: duckdb.DuckDBPyConnection | None = None, *,
         df["rta"] = rta_in_force(rta_intervals(con), df["orig"], df["dest"], df["year"])
         df["bla"] = labour_agreement_signed(con, df["orig"], df["dest"], df["year"])
         df = add_country_covariates(df, con, exp="orig", imp="dest", suffixes=("orig", "dest"))
+        cov_years = df.attrs.get("covariate_years", {})
         df["income_gap"] = df["log_gdppc_dest"] - df["log_gdppc_orig"]
+        from labourlink.store.revisions import revision_of
+
         df.attrs = {"panel": "migration", "stock_source": stock_source,
-                    "stock_unit": "persons", "years": [int(y) for y in years]}
+                    "revision": revision_of(stock_source), "stock_unit": "persons",
+                    "years": [int(y) for y in years], "covariate_years": cov_years}
         return df
     finally:
         if own:

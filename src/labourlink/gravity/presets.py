@@ -389,10 +389,19 @@ class PresetRun:
         return etable(self.models, "table", title=f"{self.preset} (data: {self.data}; vcov: "
                       f"{self.vcov})")
 
+    @property
+    def revision(self) -> str | None:
+        """UN DESA revision of the panel's migrant stocks (``"2024"``), if the panel has them."""
+        mig = self.panel_attrs.get("migration")
+        rev = mig.get("revision") if isinstance(mig, dict) else self.panel_attrs.get("revision")
+        return None if rev is None else str(rev)
+
     def to_json_records(self) -> list[dict[str, Any]]:
         """One object per model: ``model``, ``coef``, ``se`` (by term), ``nobs``,
-        ``n_separated``, ``converged``."""
-        return [model_record(label, res) for label, res in self.models.items()]
+        ``n_separated``, ``converged`` and ``revision`` (of the migrant stocks; null when the
+        panel has none)."""
+        return [{**model_record(label, res), "revision": self.revision}
+                for label, res in self.models.items()]
 
 
 def _num(x: float) -> float | None:
@@ -411,13 +420,14 @@ def model_record(label: str, res: Result) -> dict[str, Any]:
 
 
 def load_data(data: str, con: duckdb.DuckDBPyConnection | None = None,
-              years: Sequence[int] | None = None) -> pd.DataFrame:
-    """The panel called ``data`` (one of :data:`DATA_CHOICES`) from the store."""
+              years: Sequence[int] | None = None, revision: object = None) -> pd.DataFrame:
+    """The panel called ``data`` (one of :data:`DATA_CHOICES`) from the store, with the migrant
+    stocks of ``revision`` (default: the newest in the store)."""
     if data not in DATA_CHOICES:
         raise InvalidArgumentError("data", data, DATA_CHOICES)
     if data == "migration":
-        return migration_panel(con) if years is None else migration_panel(con, years=years)
-    return build_panel(data, con, years=years)
+        return migration_panel(con, years=years, revision=revision)
+    return build_panel(data, con, years=years, revision=revision)
 
 
 def fit_model(spec: ModelSpec, df: pd.DataFrame, vcov: str | dict[str, str],
@@ -433,7 +443,7 @@ def fit_model(spec: ModelSpec, df: pd.DataFrame, vcov: str | dict[str, str],
 
 def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
                data: str | pd.DataFrame | None = None, vcov: str | None = None,
-               years: Sequence[int] | None = None) -> PresetRun:
+               years: Sequence[int] | None = None, revision: object = None) -> PresetRun:
     """Estimate every model of a preset.
 
     Parameters
@@ -449,6 +459,8 @@ def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         ``hetero``, ``iid``, ``cluster:COL`` or ``twoway`` (default: the preset's).
     years : sequence of int, optional
         Years of the panel (default: the preset's, else the panel's default).
+    revision : {"2024", "2020"}, optional
+        UN DESA revision of the migrant stocks (default: the newest in the store).
 
     Returns
     -------
@@ -459,7 +471,7 @@ def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         df, dname = data, str(data.attrs.get("panel", "custom"))
     else:
         dname = data or p.data
-        df = load_data(dname, con, years or p.years)
+        df = load_data(dname, con, years or p.years, revision)
     v = vcov or p.vcov
     varg = vcov_argument(v, dname)
     models = {m.label: fit_model(m, df, varg, p.fixef_k) for m in p.models}
@@ -468,13 +480,14 @@ def run_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
 
 def run_formula(formula: str, data: str | pd.DataFrame = "wto",
                 con: duckdb.DuckDBPyConnection | None = None, *, vcov: str = "cluster:pair",
-                years: Sequence[int] | None = None, estimator: Estimator = "ppml") -> PresetRun:
+                years: Sequence[int] | None = None, estimator: Estimator = "ppml",
+                revision: object = None) -> PresetRun:
     """Estimate one user formula on a panel (``labourlink estimate --formula``)."""
     if isinstance(data, pd.DataFrame):
         df, dname = data, str(data.attrs.get("panel", "custom"))
     else:
         dname = data
-        df = load_data(dname, con, years)
+        df = load_data(dname, con, years, revision)
     spec = ModelSpec(formula, formula, estimator)
     res = fit_model(spec, df, vcov_argument(vcov, dname))
     return PresetRun("formula", dname, vcov, {formula: res}, dict(df.attrs))
@@ -567,7 +580,8 @@ def elasticity_table(run: PresetRun, terms: Mapping[str, Sequence[str]] | None =
 
 
 def migration_trade_table(con: duckdb.DuckDBPyConnection | None = None,
-                          panel: pd.DataFrame | None = None) -> pd.DataFrame:
+                          panel: pd.DataFrame | None = None,
+                          revision: object = None) -> pd.DataFrame:
     """The study's headline: migration-trade elasticities (``log_mig`` = log(1 + migrants in
     both directions)) for the world sample and for ESCAP pairs, without and with pair FE (the
     Parsons check), on the WTO panel, with 95% CIs and the literature comparison.
@@ -582,7 +596,7 @@ def migration_trade_table(con: duckdb.DuckDBPyConnection | None = None,
         One row per (sample, model): sample, model (``structural`` / ``pair FE``), elasticity,
         std_error, conf_low, conf_high, pct_trade_10pct, nobs, literature.
     """
-    df = panel if panel is not None else build_panel("wto", con)
+    df = panel if panel is not None else build_panel("wto", con, revision=revision)
     rows = []
     specs = (("pair-fe", (("world", ("log_mig",)),)),
              ("escap", (("ESCAP pairs", ("log_mig", "log_mig:escap_pair")),

@@ -42,7 +42,7 @@ def describe_examples() -> list[dict[str, Any]]:
 
 def run_example(con: duckdb.DuckDBPyConnection, example: str, *, draws: int = 50,
                 workers_per_year: float | None = None, years_in_force: int | None = None,
-                seed: int = 0) -> Any:
+                seed: int = 0, revision: str | None = None) -> Any:
     """Run shipped example ``example`` on the store; returns a ``MobilityResult``.
 
     Parameters
@@ -53,6 +53,9 @@ def run_example(con: duckdb.DuckDBPyConnection, example: str, *, draws: int = 50
         Monte Carlo draws of the trade-cost coefficients (0..:data:`MAX_MOBILITY_DRAWS`).
     workers_per_year, years_in_force
         Optional overrides (persons per year; integer years), validated by the scenario spec.
+    revision
+        UN DESA revision of the baseline stocks (``"2024"``, ``"2020"``; default: the spec's,
+        else the newest in the store).
     """
     from labourlink.scenarios.inputs import load_inputs
     from labourlink.scenarios.mobility import run_scenario
@@ -71,4 +74,6 @@ def run_example(con: duckdb.DuckDBPyConnection, example: str, *, draws: int = 50
         if years_in_force is not None:
             data["years_in_force"] = years_in_force
         spec = parse_spec(data, origin=f"{example} (adjusted)")
-    return run_scenario(spec, load_inputs(con, spec), draws=draws, seed=seed)
+    inputs = (load_inputs(con, spec) if revision is None
+              else load_inputs(con, spec, revision=revision))
+    return run_scenario(spec, inputs, draws=draws, seed=seed)

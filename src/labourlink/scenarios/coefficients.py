@@ -44,7 +44,7 @@ ESTIMATE_PRESET = "structural"
 ESTIMATE_MODEL = "structural + mig"
 MIGRATION_TERM = "log_mig"
 RTA_TERM = "rta"
-CACHE_VERSION = 2  # 2: the covariance of the two coefficients is stored
+CACHE_VERSION = 3  # 2: the covariance of the two coefficients; 3: the stock revision
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class CoefficientEstimate:
     fingerprint: str | None
     covariance: float = 0.0
     """Covariance of the two estimates (log points squared), from the same vcov as the SEs."""
+    revision: str = ""
+    """UN DESA revision of the migrant networks of the estimation panel."""
 
     def describe(self) -> str:
         """One line: preset, model, terms with coefficient (SE), nobs."""
@@ -137,13 +139,14 @@ def store_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if row is None or not row[0] else str(row[0])
 
 
-def _cache_file(fingerprint: str) -> Path:
+def _cache_file(fingerprint: str, revision: str) -> Path:
     safe = "".join(ch for ch in fingerprint if ch.isalnum())[:64] or "unknown"
     model = ESTIMATE_MODEL.replace(" ", "").replace("+", "_")
-    return cache_dir() / f"{safe}-{ESTIMATE_PRESET}-{model}-v{CACHE_VERSION}.json"
+    return cache_dir() / f"{safe}-{ESTIMATE_PRESET}-{model}-rev{revision}-v{CACHE_VERSION}.json"
 
 
-def estimate_coefficients(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate:
+def estimate_coefficients(con: duckdb.DuckDBPyConnection,
+                          revision: str | int | None = None) -> CoefficientEstimate:
     """Estimate the migration-trade elasticity and RTA coefficient on the store (no cache).
 
     Fits model :data:`ESTIMATE_MODEL` of preset :data:`ESTIMATE_PRESET` (a few seconds on the
@@ -156,10 +159,12 @@ def estimate_coefficients(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate
     """
     from labourlink.errors import EstimationError
     from labourlink.gravity.presets import fit_model, get_preset, load_data, vcov_argument
+    from labourlink.store.revisions import resolve_revision
 
+    rev = resolve_revision(con, revision)
     p = get_preset(ESTIMATE_PRESET)
     spec = next(m for m in p.models if m.label == ESTIMATE_MODEL)
-    df = load_data(p.data, con, p.years)
+    df = load_data(p.data, con, p.years, rev)
     res = fit_model(spec, df, vcov_argument(p.vcov, p.data), p.fixef_k)
     if not bool(res.converged):
         raise EstimationError(f"preset {ESTIMATE_PRESET!r} model {ESTIMATE_MODEL!r} did not "
@@ -173,13 +178,14 @@ def estimate_coefficients(con: duckdb.DuckDBPyConnection) -> CoefficientEstimate
                                float(b[RTA_TERM]), float(se[RTA_TERM]), ESTIMATE_PRESET,
                                ESTIMATE_MODEL, MIGRATION_TERM, RTA_TERM, int(res.nobs), p.vcov,
                                store_fingerprint(con),
-                               float(V.loc[MIGRATION_TERM, RTA_TERM]))
+                               float(V.loc[MIGRATION_TERM, RTA_TERM]), rev)
 
 
-def _read_cache(path: Path, fingerprint: str) -> CoefficientEstimate | None:
+def _read_cache(path: Path, fingerprint: str, revision: str) -> CoefficientEstimate | None:
     try:
         raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("cache_version") != CACHE_VERSION or raw.get("fingerprint") != fingerprint:
+        if (raw.get("cache_version") != CACHE_VERSION or raw.get("fingerprint") != fingerprint
+                or raw.get("revision") != revision):
             return None
         raw.pop("cache_version")
         return CoefficientEstimate(**raw)
@@ -198,22 +204,27 @@ def _write_cache(path: Path, est: CoefficientEstimate) -> None:
         pass  # an unwritable cache only costs a re-estimate next time
 
 
-def estimated_coefficients(con: duckdb.DuckDBPyConnection) -> tuple[CoefficientEstimate, bool]:
-    """The store's estimate, from the cache when the store fingerprint matches.
+def estimated_coefficients(con: duckdb.DuckDBPyConnection, revision: str | int | None = None
+                           ) -> tuple[CoefficientEstimate, bool]:
+    """The store's estimate with the migrant networks of ``revision`` (default: the newest in
+    the store), from the cache when the store fingerprint and the revision match.
 
     Returns
     -------
     (CoefficientEstimate, bool)
         The estimate and whether it was read from the cache.
     """
+    from labourlink.store.revisions import resolve_revision
+
+    rev = resolve_revision(con, revision)
     fp = store_fingerprint(con)
     if fp is not None:
-        hit = _read_cache(_cache_file(fp), fp)
+        hit = _read_cache(_cache_file(fp, rev), fp, rev)
         if hit is not None:
             return hit, True
-    est = estimate_coefficients(con)
+    est = estimate_coefficients(con, rev)
     if fp is not None:
-        _write_cache(_cache_file(fp), est)
+        _write_cache(_cache_file(fp, rev), est)
     return est, False
 
 
@@ -233,10 +244,11 @@ def needs_estimate(spec: Scenario) -> bool:
     return tc.basis == "estimated" and any(v is None for v in given)
 
 
-def store_estimate(con: duckdb.DuckDBPyConnection) -> StoreEstimate:
+def store_estimate(con: duckdb.DuckDBPyConnection,
+                   revision: str | int | None = None) -> StoreEstimate:
     """:func:`estimated_coefficients`, with a failure recorded instead of raised."""
     try:
-        est, cached = estimated_coefficients(con)
+        est, cached = estimated_coefficients(con, revision)
     except (LabourlinkError, duckdb.Error, KeyError, ValueError) as exc:
         return StoreEstimate(None, False, f"{type(exc).__name__}: {exc}")
     return StoreEstimate(est, cached)

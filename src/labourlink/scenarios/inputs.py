@@ -16,13 +16,19 @@ Tables and codes used:
     ...) are dropped. When the source has no intra-national flows (exporter == importer), they are
     imputed as ``GDP - recorded exports`` (at least 10 % of GDP), GDP from ``NY.GDP.MKTP.CD``.
 ``migrant_stock``
-    ``sex = 'total'``, latest year of the preferred source (``undesa_ims2020`` if present).
+    ``sex = 'total'``, one UN DESA revision (the spec's ``revision``, else the newest in the store,
+    2024) at its latest year (2024): the baseline bilateral stocks and immigrant totals.
 ``remittance_bilateral``
-    latest year; US$ million from the host (``sending``) to the origin (``receiving``).
+    one matrix edition (the spec's ``remittance_matrix``, else the newest: the KNOMAD/World Bank
+    2021 matrix); US$ million from the host (``sending``) to the origin (``receiving``). The
+    default remittance per migrant divides it by the bilateral stock of the **same revision** in
+    the matrix year or the nearest stock year before it (2020 for the 2021 matrix), not by the
+    latest stock.
 ``indicator``
     ``NY.GDP.MKTP.CD`` (GDP, current US$), ``NY.GDP.PCAP.PP.KD`` (GDP per capita PPP, constant
     2017 international $; fallback PWT ``PWT.rgdpe / PWT.pop``), ``PWT.emp`` (persons engaged,
-    million). For each country the year closest to the trade year is used (later year on ties).
+    million). For each country the latest year at or before the trade year is used (the
+    nearest later year when there is none); the notes list the years joined.
 trade-cost coefficients
     :func:`labourlink.scenarios.coefficients.store_estimate`: the migration-trade elasticity and
     RTA coefficient estimated by the linkages models on this store (cached per store
@@ -46,7 +52,6 @@ __all__ = ["ScenarioData", "load_inputs"]
 GDP_CODE = "NY.GDP.MKTP.CD"
 GDP_PC_PPP_CODE = "NY.GDP.PCAP.PP.KD"
 PWT_GDP, PWT_POP, PWT_EMP = "PWT.rgdpe", "PWT.pop", "PWT.emp"
-PREFERRED_STOCK_SOURCE = "undesa_ims2020"
 DOMESTIC_FLOOR = 0.10
 UNIT_FACTOR = {"current US$": 1.0, "current US$ million": 1e6, "current US$ thousand": 1e3}
 
@@ -56,8 +61,11 @@ class ScenarioData:
     """Store inputs of a scenario (US$, persons; pairs keyed ``(origin, destination)``).
 
     ``trade[i, j]`` flows from ``countries[i]`` to ``countries[j]`` (US$, diagonal = intra-national
-    sales). ``stock[(o, d)]`` migrants born in ``o`` living in ``d``; ``remittances[(o, d)]``
-    US$ per year sent from ``d`` to ``o``; ``immigrants[d]`` total immigrant stock of ``d``.
+    sales). ``stock[(o, d)]`` migrants born in ``o`` living in ``d`` (``stock_year``);
+    ``remittances[(o, d)]`` US$ per year sent from ``d`` to ``o`` (``remittance_year``) and
+    ``remittance_stock[(o, d)]`` the same revision's stock it is divided by
+    (``remittance_stock_year``); ``immigrants[d]`` total immigrant stock of ``d``; ``revision``
+    the UN DESA revision of every stock, ``remittance_matrix`` the matrix edition.
     ``coefficients``: the linkages models' estimate of the trade-cost coefficients on this store
     (or why there is none); None when the spec did not need it.
     """
@@ -75,6 +83,11 @@ class ScenarioData:
     stock_year: int | None
     notes: tuple[str, ...] = field(default=())
     coefficients: StoreEstimate | None = None
+    revision: str | None = None
+    remittance_matrix: str | None = None
+    remittance_year: int | None = None
+    remittance_stock: dict[tuple[str, str], float] = field(default_factory=dict)
+    remittance_stock_year: int | None = None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -83,7 +96,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _nearest(con: duckdb.DuckDBPyConnection, codes: list[str], year: int,
              countries: list[str]) -> pd.DataFrame:
-    """Value of each (code, country) in the year nearest to ``year`` (later year on ties)."""
+    """Value of each (code, country) in the latest year at or before ``year``, else the nearest
+    later year."""
     if not countries:
         return pd.DataFrame(columns=["code", "iso3", "year", "value"])
     con.register("_ll_countries", pd.DataFrame({"iso3": countries}))
@@ -92,7 +106,8 @@ def _nearest(con: duckdb.DuckDBPyConnection, codes: list[str], year: int,
             SELECT code, iso3, year, value FROM (
               SELECT code, iso3, year, value,
                      row_number() OVER (PARTITION BY code, iso3
-                                        ORDER BY abs(year - {int(year)}), year DESC) AS k
+                                        ORDER BY (year > {int(year)}), abs(year - {int(year)}))
+                       AS k
               FROM indicator
               WHERE code IN ({", ".join("?" for _ in codes)}) AND value IS NOT NULL
                 AND iso3 IN (SELECT iso3 FROM _ll_countries))
@@ -152,7 +167,8 @@ def _pick_trade(con: duckdb.DuckDBPyConnection, spec: Scenario) -> tuple[str, in
     return str(best["source"]), int(best["year"]), str(best["unit"])
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
+def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario,
+                revision: str | int | None = None) -> ScenarioData:
     """Read the inputs of ``spec`` from the store (see the module docstring for the rules).
 
     Parameters
@@ -161,6 +177,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
         Open connection to a labourlink store (read-only is enough).
     spec
         The validated scenario.
+    revision
+        UN DESA revision of the stocks (``"2024"``, ``"2020"``); overrides the spec's
+        ``revision``; default: the spec's, else the newest in the store.
 
     Returns
     -------
@@ -209,29 +228,56 @@ def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
         notes.append(f"intra-national sales imputed as GDP - exports (at least "
                      f"{DOMESTIC_FLOOR:.0%} of GDP): source {source} has no domestic flows")
     notes.append(f"baseline trade: source {source}, year {year}, {n} countries, unit {unit}")
-    # migrant stocks
-    srcs = con.execute("SELECT source, max(year) FROM migrant_stock WHERE sex = 'total' "
-                       "GROUP BY source").fetchall()
+    # migrant stocks: one revision, its latest year
+    from labourlink.store.revisions import (
+        REMITTANCE_MATRICES,
+        nearest_at_or_before,
+        resolve_remittance_matrix,
+        resolve_revision,
+        stock_source,
+    )
+
+    rev = resolve_revision(con, revision if revision is not None else spec.revision)
+    s_src = stock_source(rev)
+    years_avail = [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT year FROM migrant_stock WHERE source = ? AND sex = 'total' ORDER BY 1",
+        [s_src]).fetchall()]
     stock: dict[tuple[str, str], float] = {}
     immigrants: dict[str, float] = {}
     stock_year: int | None = None
-    if srcs:
-        by = dict(srcs)
-        s_src = PREFERRED_STOCK_SOURCE if PREFERRED_STOCK_SOURCE in by else sorted(by)[0]
-        stock_year = int(by[s_src])
-        st = con.execute("SELECT origin, destination, persons FROM migrant_stock WHERE source = ? "
-                         "AND year = ? AND sex = 'total'", [s_src, stock_year]).df()
+    if years_avail:
+        stock_year = years_avail[-1]
+        st = _stocks(con, s_src, stock_year)
         par = st[st["origin"].isin(spec.senders) & st["destination"].isin(spec.receivers)]
         stock = {(o, d): float(p) for o, d, p in par.itertuples(index=False)}
         tot = st[st["destination"].isin(spec.receivers)].groupby("destination")["persons"].sum()
         immigrants = {str(k): float(v) for k, v in tot.items()}
-        notes.append(f"migrant stocks: {s_src} {stock_year}")
-    # remittances (US$ million -> US$)
+        notes.append(f"migrant stocks: UN DESA revision {rev} ({s_src}), {stock_year}")
+    else:
+        notes.append(f"migrant stocks: the store has no rows of revision {rev} ({s_src})")
+    # remittances (US$ million -> US$), one matrix edition, per migrant of the same revision
+    matrix = resolve_remittance_matrix(con, spec.remittance_matrix)
+    m_src = REMITTANCE_MATRICES[matrix]
     rem = con.execute(
-        "SELECT sending, receiving, usd_million FROM remittance_bilateral WHERE year = "
-        "(SELECT max(year) FROM remittance_bilateral)").df()
+        "SELECT sending, receiving, usd_million, year FROM remittance_bilateral WHERE source = ? "
+        "AND year = (SELECT max(year) FROM remittance_bilateral WHERE source = ?)",
+        [m_src, m_src]).df()
+    rem_year = int(rem["year"].iloc[0]) if len(rem) else None
     rem = rem[rem["sending"].isin(spec.receivers) & rem["receiving"].isin(spec.senders)]
-    remittances = {(r, s): float(v) * 1e6 for s, r, v in rem.itertuples(index=False)}
+    remittances = {(r, s): float(v) * 1e6
+                   for s, r, v, _ in rem.itertuples(index=False)}
+    rem_stock: dict[tuple[str, str], float] = {}
+    rem_stock_year = (nearest_at_or_before(rem_year, years_avail)
+                      if rem_year is not None else None)
+    if rem_year is not None and rem_stock_year is None and years_avail:
+        rem_stock_year = years_avail[0]  # no stock year before the matrix: the first one after
+    if rem_stock_year is not None:
+        st_r = _stocks(con, s_src, rem_stock_year)
+        par_r = st_r[st_r["origin"].isin(spec.senders) & st_r["destination"].isin(spec.receivers)]
+        rem_stock = {(o, d): float(p) for o, d, p in par_r.itertuples(index=False)}
+    if rem_year is not None:
+        notes.append(f"remittance per migrant: bilateral remittance matrix {matrix} ({m_src}, "
+                     f"{rem_year}) / UN DESA revision {rev} stock {rem_stock_year}")
     # income per head and employment
     party_list = sorted(set(spec.senders) | set(spec.receivers))
     ind = _nearest(con, [GDP_PC_PPP_CODE, PWT_GDP, PWT_POP, PWT_EMP], year, party_list)
@@ -244,6 +290,17 @@ def load_inputs(con: duckdb.DuckDBPyConnection, spec: Scenario) -> ScenarioData:
             gdp_pc[c] = val[(PWT_GDP, c)] / val[(PWT_POP, c)]
             notes.append(f"GDP per capita PPP of {c} from PWT rgdpe/pop")
     employment = {c: val[(PWT_EMP, c)] * 1e6 for c in party_list if (PWT_EMP, c) in val}
+    used = {i: int(y) for c, i, y, _ in ind.itertuples(index=False) if c == PWT_EMP}
+    if used:
+        notes.append(f"employment (PWT persons engaged) joined with trade year {year}: "
+                     + ", ".join(f"{i} {y}" for i, y in sorted(used.items())))
     return ScenarioData(tuple(countries), x, year, source, gdp, gdp_pc, employment, stock,
                         remittances, immigrants, stock_year, tuple(notes),
-                        store_estimate(con) if needs_estimate(spec) else None)
+                        store_estimate(con, rev) if needs_estimate(spec) else None,
+                        rev, matrix, rem_year, rem_stock, rem_stock_year)
+
+
+def _stocks(con: duckdb.DuckDBPyConnection, source: str, year: int) -> pd.DataFrame:
+    """origin, destination, persons of one revision and year (sex total)."""
+    return con.execute("SELECT origin, destination, persons FROM migrant_stock WHERE source = ? "
+                       "AND year = ? AND sex = 'total'", [source, year]).df()

@@ -98,8 +98,9 @@ def _pairs(spec: Scenario, data: ScenarioData, notes: list[str]) -> _Pairs:
     for k, (s, r) in enumerate(pairs):
         if spec.remittance_per_migrant_usd is not None:
             rpm[k] = spec.remittance_per_migrant_usd
-        elif m0[k] > 0 and (s, r) in data.remittances:
-            rpm[k] = data.remittances[(s, r)] / m0[k]
+        elif data.remittance_stock.get((s, r), 0.0) > 0 and (s, r) in data.remittances:
+            # the matrix over the same revision's stock at (or just before) the matrix year
+            rpm[k] = data.remittances[(s, r)] / data.remittance_stock[(s, r)]
     have = np.isfinite(rpm)
     if not have.all():
         if have.any():
@@ -219,6 +220,8 @@ class MobilityResult:
     region: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     trade_cost: TradeCostCoefficients | None = None
+    revision: str | None = None
+    remittance_matrix: str | None = None
 
     @cached_property
     def _tidy(self) -> pd.DataFrame:
@@ -254,7 +257,9 @@ class MobilityResult:
         return pd.DataFrame(cols, index=pd.Index(self.countries_, name="country"))
 
     def to_json_dict(self, countries: str = "all") -> dict[str, Any]:
-        """``{"scenario", "draws", "countries": {ISO3: {field: value, ...}}}`` (the CLI's JSON).
+        """``{"scenario", "draws", "countries": {ISO3: {field: value, ...}}, "revision",
+        "remittance_matrix"}`` (the CLI's JSON); ``revision`` is the UN DESA revision of the
+        stocks, ``remittance_matrix`` the edition of the bilateral remittance matrix.
 
         ``countries="parties"`` keeps senders and receivers only; ``"all"`` every GE country.
         """
@@ -262,7 +267,8 @@ class MobilityResult:
         if countries == "parties":
             f = f.loc[[c for c in f.index if c in set(self.spec.senders) | set(self.spec.receivers)]]
         cdict = {c: {k: float(v) for k, v in row.items()} for c, row in f.iterrows()}
-        return {"scenario": self.spec.name, "draws": int(self.draws), "countries": cdict}
+        return {"scenario": self.spec.name, "draws": int(self.draws), "countries": cdict,
+                "revision": self.revision, "remittance_matrix": self.remittance_matrix}
 
     def to_json(self, countries: str = "all") -> str:
         """JSON text of :meth:`to_json_dict`."""
@@ -445,4 +451,4 @@ def run_scenario(spec: Scenario, data: ScenarioData, draws: int = DEFAULT_DRAWS,
     notes.append("delta_remittances_usd: change in net remittance receipts (senders +, receivers -)")
     return MobilityResult(spec, draws, countries, point, low, high, sp,
                           _labour_market(spec, data, pr), movers, region_pct, region, tuple(notes),
-                          tc)
+                          tc, data.revision, data.remittance_matrix)

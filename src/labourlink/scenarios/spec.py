@@ -30,6 +30,7 @@ the output then says so. Values given in ``trade_cost`` always win.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,8 +46,11 @@ __all__ = [
     "LabourMarket",
     "Scenario",
     "TradeCost",
+    "SpecProblem",
     "load_spec",
     "parse_spec",
+    "spec_problems",
+    "spec_to_yaml",
     "template",
 ]
 
@@ -168,6 +172,18 @@ class Scenario(_Strict):
     allocation: dict[str, float] | None = Field(default=None, description="shares of workers by pair 'SND-RCV'; default: proportional to the "
         "bilateral migrant stock")
     trade_cost: TradeCost = Field(default_factory=TradeCost)
+    revision: Literal["2024", "2020"] | None = Field(
+        default=None, description="UN DESA migrant stock revision of the baseline stocks; "
+        "default: the newest in the store (2024)")
+    remittance_matrix: Literal["2021", "2017"] | None = Field(
+        default=None, description="bilateral remittance matrix behind the default remittance "
+        "per migrant (divided by the same revision's stock at the matrix year or the nearest "
+        "earlier stock year); default: the newest in the store (2021)")
+
+    @field_validator("revision", "remittance_matrix", mode="before")
+    @classmethod
+    def _year_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     @field_validator("trade_cost", mode="before")
     @classmethod
@@ -216,9 +232,18 @@ class Scenario(_Strict):
 
 
 def _format_error(exc: ValidationError, origin: str) -> InvalidArgumentError:
-    err = exc.errors()[0]
+    return _format_one(exc.errors()[0], origin)
+
+
+def _format_one(err: Any, origin: str) -> InvalidArgumentError:
     loc = ".".join(str(p) for p in err["loc"]) or "(file)"
     msg = err["msg"]
+    if not err["loc"] and isinstance(err.get("input"), dict):
+        # a check across fields (Scenario._check): name the field it is about and quote its value
+        field, _ = _problem_field(err)
+        if field:
+            return InvalidArgumentError(f"{origin}: {field}", err["input"].get(field),
+                                        msg.removeprefix("Value error, "))
     if err["type"] == "extra_forbidden":
         allowed = _allowed_fields(err["loc"])
         return InvalidArgumentError(f"{origin}: field {loc}", err.get("input"),
@@ -252,6 +277,76 @@ def parse_spec(data: dict[str, Any], origin: str = "scenario") -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise _format_error(exc, origin) from None
+
+
+@dataclass(frozen=True, slots=True)
+class SpecProblem:
+    """One problem of a scenario mapping (what :func:`spec_problems` returns).
+
+    ``field`` is the dotted path of the field (``"senders"``, ``"trade_cost.rta_share"``; ``""``
+    for the file as a whole), ``index`` the position in a list field when one item is wrong, and
+    ``message`` the text ``labourlink scenario run`` prints for it (without ``Error: ``).
+    """
+
+    field: str
+    index: int | None
+    message: str
+
+
+def _problem_field(err: Any) -> tuple[str, int | None]:
+    parts = [p for p in err["loc"] if not isinstance(p, int)]
+    ints = [p for p in err["loc"] if isinstance(p, int)]
+    if parts:
+        return ".".join(str(p) for p in parts), (ints[0] if ints else None)
+    # model-level checks of Scenario._check: name the field the message is about
+    msg = str(err.get("msg", ""))
+    if "both sender and receiver" in msg:
+        return "receivers", None
+    if "allocation" in msg:
+        return "allocation", None
+    return "", None
+
+
+def spec_problems(data: Any, origin: str = "scenario") -> list[SpecProblem]:
+    """Every problem of ``data`` as a scenario file; an empty list when it is valid.
+
+    The first problem's message is exactly the one :func:`parse_spec` raises (and
+    ``labourlink scenario run FILE`` prints when ``origin`` is the file's name); the others are
+    formatted the same way, so an interface can show each next to its field.
+    """
+    if not isinstance(data, dict):
+        return [SpecProblem("", None, str(InvalidArgumentError(
+            origin, type(data).__name__, "a YAML mapping of scenario fields")))]
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return [SpecProblem(*_problem_field(e), str(_format_one(e, origin))) for e in exc.errors()]
+    return []
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """Safe YAML dumper writing multi-line strings (descriptions) as ``|`` blocks."""
+
+
+def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value.rstrip("\n") or value.endswith("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_SpecDumper.add_representer(str, _str_block)
+
+
+def spec_to_yaml(spec: Scenario, header: str = "") -> str:
+    """The scenario as a YAML file that :func:`load_spec` reads back to an equal ``Scenario``.
+
+    Every field is written out (defaults included), except optional fields left to their data
+    default (``None``); ``header`` lines are written first as ``#`` comments.
+    """
+    data = spec.model_dump(mode="json", exclude_none=True)
+    body = yaml.dump(data, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=None, width=100)
+    lines = [f"# {ln}".rstrip() for ln in header.splitlines()]
+    return "\n".join(lines) + ("\n" if lines else "") + body
 
 
 def load_spec(path: str | Path) -> Scenario:
@@ -288,7 +383,9 @@ skill_mix: 0.2                   # share of high-skilled among the additional wo
 return_rate: 0.1                 # share of the additional stock returning home each year
 irregular_reduction: 0.0         # fall in the irregular stock from enforcement co-operation
 irregular_share: 0.1             # irregular migrants / bilateral stock (assumption; no data)
-# remittance_per_migrant_usd: 3000   # default: bilateral remittances / bilateral stock
+# remittance_per_migrant_usd: 3000   # default: bilateral remittances (matrix) / bilateral stock
+# revision: "2024"                   # UN DESA stock revision; default: the newest in the store
+# remittance_matrix: "2021"          # bilateral remittance matrix; default: the newest (2021)
 # wage_gap_ratio: 4.0                # default: GDP per capita PPP ratio receiver / sender
 # allocation: {NPL-KOR: 0.6, BGD-KOR: 0.4}   # default: proportional to bilateral stocks
 trade_cost:                      # or `trade_cost: literature` for the literature values

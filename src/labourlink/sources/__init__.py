@@ -14,9 +14,11 @@ from types import ModuleType
 
 # Loader modules in build order. A module listed here that does not exist yet is skipped.
 LOADER_MODULES: tuple[str, ...] = (
+    "undesa_ims2024",
     "undesa_ims2020",
     "undesa_ims2019",
     "undesa_totals",
+    "wpp2024",
     "wb_bilateral",
     "wdi_remittances",
     "knomad",

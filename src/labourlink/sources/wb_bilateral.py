@@ -1,7 +1,8 @@
-"""World Bank bilateral remittance and migration matrices, 2017 (official workbooks).
+"""World Bank / KNOMAD bilateral remittance and migration matrices (official workbooks).
 
-Two sources, each a square matrix on the first sheet of a workbook as published by the World Bank
-/ KNOMAD (copied by ``hbenveniste/mig-scenarios``):
+Three sources, each a square matrix on one sheet of a workbook as published by the World Bank /
+KNOMAD; the 2017 pair was copied by ``hbenveniste/mig-scenarios``, the 2021 matrix by
+``raulincadet/Macro``:
 
 - ``wb_remittance_matrix_2017``: *Bilateral Remittance Estimates for 2017 using Migrant Stocks,
   Host Country Incomes, and Origin Country Incomes (millions of US$)*, April 2018 version. Header
@@ -9,9 +10,19 @@ Two sources, each a square matrix on the first sheet of a workbook as published 
   receiving (origin) country. Values in US$ million -> table ``remittance_bilateral``.
 - ``wb_migration_matrix_2017``: *Bilateral Estimates of Migrant Stocks in 2017*. Header
   ``destination (across) / origin (down)``. Values in persons -> table ``migration_bilateral_wb``.
+- ``knomad_remittance_matrix_2021``: *KNOMAD/World Bank Bilateral Remittance Matrix 2021*,
+  December 2022 version, sheet ``FINAL BRM 2021 `` (trailing space), 214 x 214, US$ million,
+  sending country down, receiving country across -> table ``remittance_bilateral``, year 2021.
+  Its row and column sums are checked against the ``WORLD`` column and row before those are
+  dropped (a mismatch above US$ 0.001 million names the row or column). The publisher's notes:
+  Venezuela is excluded; Lebanon-Israel and Armenia-Azerbaijan are set to 0.
 
 Rows and columns are labelled with World Bank country names (resolved with ``resolver('wb')``).
-The ``WORLD``/``World`` total row and column and the notes rows under the matrix are dropped and
+The matrix's country totals are estimates of bilateral flows: KNOMAD's country totals (its June
+2023 inflows, :mod:`labourlink.sources.knomad`) were revised after the matrix was made, so the
+two differ for some countries (e.g. Viet Nam 2021: US$ 18,060 million received in the matrix,
+12,500 in the June-2023 inflows); country totals come from the inflows, the matrix only splits
+them by corridor. The ``WORLD``/``World`` total row and column and the notes rows under the matrix are dropped and
 counted. The migration matrix also has ``Other North`` and ``Other South`` rows and columns
 (residual origins/destinations that are not countries): they are **kept** under the documented
 special codes ``XON`` and ``XOS`` (:data:`labourlink.countries.SPECIAL_CODES`), so the table sums
@@ -47,8 +58,10 @@ from labourlink.store.schema import TABLES
 
 SOURCE = "wb_bilateral"
 PUBLISHER = "World Bank / KNOMAD"
-YEAR = 2017
 _REPO = ("hbenveniste/mig-scenarios", "a3610e86e8eee21a914dd9e70aaeb7cde94dedcb")
+_REPO_2021 = ("raulincadet/Macro", "65b2aa9bf463f9797fdd6c228a9def86488b7968")
+#: Largest gap (US$ million) allowed between a row/column sum and the matrix's WORLD figure.
+WORLD_TOLERANCE = 1e-3
 
 #: Row/column labels of the World totals (dropped, counted in provenance).
 TOTAL_LABELS: frozenset[str] = frozenset({"world"})
@@ -72,6 +85,8 @@ class Matrix:
     col_role: str  # store column the column label goes to
     table: str
     value_column: str
+    year: int
+    check_world: bool = False  # row/column sums must equal the WORLD column/row
 
 
 REMITTANCES = Matrix(
@@ -83,7 +98,7 @@ REMITTANCES = Matrix(
         note="the World Bank's bilateralremittancematrix2017Apr2018.xlsx, renamed",
     ),
     "Bilateral_Remittances_2017", "receiving (across) / sending (down)",
-    "sending", "receiving", "remittance_bilateral", "usd_million",
+    "sending", "receiving", "remittance_bilateral", "usd_million", 2017,
 )
 MIGRATION = Matrix(
     "wb_migration_matrix_2017", "Bilateral Migration Matrix 2017",
@@ -93,9 +108,21 @@ MIGRATION = Matrix(
         "69aaf6ac711f7ba770cbd551b357daa8445b6b952bb9cb92e720a251ede4bb60",
     ),
     "Bilateral_Migration_2017", "destination (across) / origin (down)",
-    "origin", "destination", "migration_bilateral_wb", "persons",
+    "origin", "destination", "migration_bilateral_wb", "persons", 2017,
 )
-MATRICES: tuple[Matrix, ...] = (REMITTANCES, MIGRATION)
+REMITTANCES_2021 = Matrix(
+    "knomad_remittance_matrix_2021", "Bilateral Remittance Matrix 2021 (December 2022 version)",
+    RemoteFile(
+        "knomad_bilateral_remittance_matrix_2021/bilateral_remittance_matrix_2021_0.xlsx",
+        github_raw(*_REPO_2021, "Remittance/bilateral_remittance_matrix_2021_0.xlsx"),
+        "66ae02420627ce210d9e650c7a21d5ec7d9e77197be9f94d1fa27140402c268a",
+        note="the publisher's file as downloaded from knomad.org",
+    ),
+    "FINAL BRM 2021 ",
+    "remittance-receiving country (across) - remittance-sending country (down)",
+    "sending", "receiving", "remittance_bilateral", "usd_million", 2021, check_world=True,
+)
+MATRICES: tuple[Matrix, ...] = (REMITTANCES, MIGRATION, REMITTANCES_2021)
 SOURCES: tuple[str, ...] = tuple(m.source for m in MATRICES)
 FILES: tuple[RemoteFile, ...] = tuple(m.file for m in MATRICES)
 
@@ -149,7 +176,7 @@ def _parse(path: Path, m: Matrix) -> _Parsed:
                              na_values=[""])
     hdr = None
     for i in range(min(10, len(raw))):
-        if str(raw.iat[i, 0]).strip().lower() == m.corner:
+        if " ".join(str(raw.iat[i, 0]).split()).lower() == m.corner:
             hdr = i
             break
     if hdr is None:
@@ -177,6 +204,8 @@ def _parse(path: Path, m: Matrix) -> _Parsed:
     dropped = {"World total row": 1, "notes or blank row below the matrix": len(raw) - end - 1}
 
     total_cols = [j for j, c in enumerate(cols) if c.lower() in TOTAL_LABELS]
+    if m.check_world:
+        _check_world(path, m, raw, hdr, end, col_pos, cols, total_cols)
     dropped["World total column"] = len(total_cols)
     keep_cols = [j for j in range(len(cols)) if j not in total_cols]
     cells = body.iloc[:, col_pos[keep_cols]]
@@ -201,6 +230,33 @@ def _parse(path: Path, m: Matrix) -> _Parsed:
     return _Parsed(values, rows, cols, dropped)
 
 
+def _check_world(path: Path, m: Matrix, raw: pd.DataFrame, hdr: int, end: int,
+                 col_pos: np.ndarray, cols: list[str], total_cols: list[int]) -> None:
+    """Row sums equal the WORLD column and column sums the WORLD row (within WORLD_TOLERANCE)."""
+    if len(total_cols) != 1:
+        raise SourceError(path, "no single 'WORLD' total column right of the matrix",
+                          sheet=m.sheet, fix="use the workbook as published")
+    grid = raw.iloc[hdr + 1:end + 1, col_pos].apply(pd.to_numeric, errors="coerce")
+    values = grid.to_numpy(dtype=float)  # rows: countries then WORLD; columns: countries + WORLD
+    w = total_cols[0]
+    body = np.delete(values[:-1], w, axis=1)
+    row_gap = np.abs(np.nansum(body, axis=1) - np.nan_to_num(values[:-1, w]))
+    col_gap = np.abs(np.nansum(body, axis=0) - np.nan_to_num(np.delete(values[-1], w)))
+    if (row_gap > WORLD_TOLERANCE).any():
+        i = int(np.argmax(row_gap))
+        raise SourceError(path, f"the row sums to {np.nansum(body[i]):,.3f} but its WORLD cell "
+                          f"reads {values[i, w]:,.3f}", sheet=m.sheet, row=hdr + 2 + i,
+                          field=_excel_col(int(col_pos[w])),
+                          fix="restore the workbook as published")
+    if (col_gap > WORLD_TOLERANCE).any():
+        j = int(np.argmax(col_gap))
+        jj = j if j < w else j + 1
+        raise SourceError(path, f"column {cols[jj]!r} sums to {np.nansum(body[:, j]):,.3f} but "
+                          f"the WORLD row reads {values[-1, jj]:,.3f}", sheet=m.sheet,
+                          row=end + 1, field=_excel_col(int(col_pos[jj])),
+                          fix="restore the workbook as published")
+
+
 def _load_matrix(data_dir: Path, m: Matrix) -> SourceTable:
     path = require_file(data_dir, m.file.path)
     p = _parse(path, m)
@@ -221,7 +277,7 @@ def _load_matrix(data_dir: Path, m: Matrix) -> SourceTable:
     frame = pd.DataFrame({
         m.row_role: resolve_column(long["row"], wb, path, "row label", sheet=m.sheet),
         m.col_role: resolve_column(long["col"], wb, path, "column label", sheet=m.sheet),
-        "year": np.int64(YEAR),
+        "year": np.int64(m.year),
         m.value_column: long["value"].astype(float),
         "source": m.source,
     })
@@ -233,7 +289,7 @@ def _load_matrix(data_dir: Path, m: Matrix) -> SourceTable:
 
 
 def load(data_dir: Path) -> list[SourceTable]:
-    """Load both 2017 matrices.
+    """Load the three matrices.
 
     Parameters
     ----------
@@ -244,6 +300,7 @@ def load(data_dir: Path) -> list[SourceTable]:
     -------
     list[SourceTable]
         ``remittance_bilateral`` (US$ million, sending -> receiving) and
-        ``migration_bilateral_wb`` (persons, origin -> destination), year 2017.
+        ``migration_bilateral_wb`` (persons, origin -> destination), year 2017, and the 2021
+        remittance matrix (``remittance_bilateral``, source ``knomad_remittance_matrix_2021``).
     """
     return [_load_matrix(data_dir, m) for m in MATRICES]

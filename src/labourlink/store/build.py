@@ -1,10 +1,11 @@
 """Atomic, provenance-tracked builds of the store from the raw official files.
 
 A build writes a new database next to the target (``<store>.tmp-<pid>``), loads the country
-reference and every source loader (:mod:`labourlink.sources`), checks that every country code is
-known, records provenance, then renames the new file over the old one. Any failure removes the
-temporary file and leaves the previous store byte-identical. With unchanged inputs (same sha256 of
-every raw file, same labourlink and schema version) a build is a no-op unless ``force=True``.
+reference and every source loader (:mod:`labourlink.sources`), then the derived tables
+(:data:`DERIVED_MODULES`), checks that every country code is known, records provenance, then
+renames the new file over the old one. Any failure removes the temporary file and leaves the
+previous store byte-identical. With unchanged inputs (same sha256 of every raw file, same
+labourlink, schema and derived-builder versions) a build is a no-op unless ``force=True``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ from labourlink.sources import loader_modules
 from labourlink.sources.base import SourceTable, sha256_file
 from labourlink.store.schema import CODE_COLUMNS, TABLES, create_statements
 
+#: Derived-table builders, run after the loaders inside the same atomic build. Each module has
+#: ``VERSION`` (enters the build fingerprint) and ``build(con, files) -> list[SourceTable]``
+#: (``files``: data-dir relative path -> sha256 of every raw file read).
+DERIVED_MODULES: tuple[str, ...] = ("labourlink.flows.store",)
+
+
+def derived_modules() -> list[ModuleType]:
+    """The derived-table builder modules, in build order."""
+    import importlib
+
+    return [importlib.import_module(name) for name in DERIVED_MODULES]
+
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
@@ -52,6 +65,21 @@ def _schema_hash() -> str:
     return hashlib.sha256("\n".join(create_statements()).encode()).hexdigest()[:16]
 
 
+def _reference_hash() -> str:
+    """sha256 over what the package itself contributes to the store: the country reference and
+    groupings (code and curated data) and the loaders' data files. Editing them must rebuild the
+    store like a changed raw file."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(p for p in (package / "countries").rglob("*")
+                   if p.is_file() and p.suffix in {".py", ".csv", ".tsv"})
+    files += sorted(p for p in (package / "sources" / "data").glob("*") if p.is_file())
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(package).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def input_fingerprint(data_dir: Path, modules: Sequence[ModuleType]) -> tuple[str, dict[str, str]]:
     """sha256 over every raw file the loaders read (plus versions); also the per-file checksums.
 
@@ -67,7 +95,10 @@ def input_fingerprint(data_dir: Path, modules: Sequence[ModuleType]) -> tuple[st
                                   "`labourlink data fetch`")
             files[rf.path] = sha256_file(path)
     blob = json.dumps({"files": files, "version": __version__, "schema": _schema_hash(),
-                       "loaders": [m.__name__ for m in modules]}, sort_keys=True)
+                       "loaders": [m.__name__ for m in modules],
+                       "reference": _reference_hash(),
+                       "derived": [f"{m.__name__}:{m.VERSION}" for m in derived_modules()]},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest(), files
 
 
@@ -197,7 +228,8 @@ def build_store(
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                           disable=not progress, transient=False) as bar:
-                task = bar.add_task("building store", total=len(modules) + 2)
+                derived = derived_modules()
+                task = bar.add_task("building store", total=len(modules) + len(derived) + 2)
                 steps: list[tuple[str, object]] = [("country reference", None)]
                 steps += [(m.__name__.rsplit(".", 1)[-1], m) for m in modules]
                 for label, mod in steps:
@@ -210,6 +242,15 @@ def build_store(
                         prov_rows.append((p.source, p.edition, p.publisher, p.file, p.sha256, p.rows,
                                           json.dumps(p.dropped, sort_keys=True) if p.dropped else None,
                                           st.table, built_at))
+                    bar.advance(task)
+                for dmod in derived:
+                    bar.update(task, description=f"deriving {dmod.__name__.split('.')[1]}")
+                    for st in dmod.build(con, files):
+                        _insert(con, st.table, st.frame, f"derived {st.provenance.source}")
+                        rows[st.table] = rows.get(st.table, 0) + len(st.frame)
+                        p = st.provenance
+                        prov_rows.append((p.source, p.edition, p.publisher, p.file, p.sha256, p.rows,
+                                          None, st.table, built_at))
                     bar.advance(task)
                 bar.update(task, description="checking keys and country codes")
                 _check_keys(con)

@@ -105,6 +105,32 @@ _TABLES = [
                                          ("source", V, True)),
           ("source", "agreement_id", "provision"),
           "Coded provisions of bilateral labour agreements with text (Chilton & Woda 2022)."),
+    Table("wpp_component", (("m49", I, True), ("iso3", V, False), ("area_name", V, True),
+                            ("is_country", B, True), ("year", I, True), ("variant", V, True),
+                            ("births_thousands", D, True), ("deaths_thousands", D, True),
+                            ("net_migration_thousands", D, True), ("pop_change_thousands", D, True),
+                            ("pop_jan1_thousands", D, True), ("pop_jul1_thousands", D, True),
+                            ("pop_dec31_thousands", D, True), ("source", V, True)),
+          ("source", "m49", "year"),
+          "UN WPP 2024 annual components by calendar year, thousands of persons: births, deaths, "
+          "net migration, population change, and population on 1 January, 1 July and 31 "
+          "December (rebuilt from the published 31 Dec 2024). variant 'estimate' to 2023, "
+          "'medium' for 2024. Aggregates have iso3 null and is_country false."),
+    Table("migration_flow", (("origin", V, True), ("destination", V, True),
+                             ("period_start", I, True), ("period_end", I, True), ("method", V, True),
+                             ("revision", V, True), ("flow", D, True), ("source", V, True)),
+          ("revision", "method", "period_start", "period_end", "origin", "destination"),
+          "Derived: bilateral migration flows estimated from successive migrant stock tables "
+          "(labourlink.flows), persons moving between the mid-year stock dates; zero flows are "
+          "not stored; source 'labourlink_flows'. Inputs and parameters in flow_provenance."),
+    Table("flow_provenance", (("revision", V, True), ("method", V, True), ("stock_source", V, True),
+                              ("parameters", V, True), ("inputs", V, True), ("rows", BI, True),
+                              ("status", V, True), ("labourlink_version", V, True),
+                              ("built_at", TS, True)),
+          ("revision", "method"),
+          "Derived-table provenance of migration_flow: per revision and method, the stock source, "
+          "the parameters (JSON), every input file with its sha256 (JSON) and the status ('ok', "
+          "or why the estimate could not be made)."),
     Table("provenance", (("source", V, True), ("edition", V, True), ("publisher", V, True),
                          ("file", V, True), ("sha256", V, True), ("rows", BI, True),
                          ("dropped", V, False), ("target_table", V, True), ("built_at", TS, True)),
@@ -126,6 +152,8 @@ CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "country_group": ("iso3",),
     "migrant_stock": ("origin", "destination"),
     "migrant_stock_total": ("iso3",),
+    "wpp_component": ("iso3",),
+    "migration_flow": ("origin", "destination"),
     "remittance_bilateral": ("sending", "receiving"),
     "migration_bilateral_wb": ("origin", "destination"),
     "indicator": ("iso3",),

@@ -28,7 +28,6 @@ By = Literal["subregion", "country", "sex", "group"]
 CorridorSide = Literal["destination", "origin", "either", "within"]
 RemittanceSide = Literal["receiving", "sending", "either", "within"]
 Aggregation = Literal["country", "group"]
-StockSource = Literal["undesa_ims2020", "undesa_ims2019"]
 
 GroupLike = str | Sequence[str]
 
@@ -47,7 +46,9 @@ REM_RECEIVED_CODE = "BX.TRF.PWKR.CD.DT"
 REM_PAID_CODE = "BM.TRF.PWKR.CD.DT"
 REM_PCT_GDP_CODE = "BX.TRF.PWKR.DT.GD.ZS"
 REM_SOURCE = "wdi_remittances"
-REMITTANCE_MATRIX_SOURCE = "wb_remittance_matrix_2017"
+#: Source of country totals of remittance receipts in headline numbers: KNOMAD's June-2023
+#: inflows (complete for 2022, unlike the May-2023 WDI files).
+REM_TOTALS_SOURCE = "knomad_2023"
 
 
 def check_option(name: str, value: object, literal: object) -> None:
@@ -226,6 +227,16 @@ def years_between(allowed: Sequence[int], start: int | None, end: int | None, na
         raise InvalidArgumentError(name, (start, end), "a range containing "
                                    + (d.replace("an integer year", "a year") if isinstance(d, str)
                                       else f"one of {d}"))
+    return out
+
+
+def with_revision(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``df`` with a last column ``revision``: the UN DESA revision (``"2024"``) of ``source``,
+    so that every stock-based output says which revision it used."""
+    from labourlink.store.revisions import revision_of
+
+    out = df.copy()
+    out["revision"] = revision_of(source)
     return out
 
 

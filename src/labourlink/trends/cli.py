@@ -4,7 +4,12 @@ Every command prints a table (default), CSV, JSON (a list of records whose keys 
 DataFrame's column names) or Parquet (``--out FILE``, or raw bytes on stdout). The one exception
 is ``labourlink trends overview --year Y --format json``, which prints a single object
 ``{"group", "year", "hosted", "emigrants", "intraregional_share_of_emigrants",
-"intraregional_share_of_immigrants", "remittances_received_usd"}`` (persons; shares in [0, 1]).
+"intraregional_share_of_immigrants", "remittances_received_usd", "remittances_year",
+"revision"}`` (persons; shares in [0, 1]; US$).
+
+Every stock-based output says which UN DESA revision it used: a ``revision`` column (so a field
+in every JSON record) and, in tables, a source line under the table. ``--revision 2020|2024``
+chooses it (default: the newest in the store, 2024).
 """
 
 from __future__ import annotations
@@ -43,9 +48,13 @@ OutOpt = typer.Option(None, "--out", "-o", dir_okay=False,
                       help="Write to this file instead of stdout [default: stdout].")
 StoreOpt = typer.Option(None, "--store", dir_okay=False,
                         help="Store file [default: LABOURLINK_STORE or data/labourlink.duckdb].")
-SourceOpt = typer.Option("undesa_ims2020", "--source",
-                         help="Migrant stock revision: undesa_ims2020 or undesa_ims2019 "
-                         "[default: undesa_ims2020].")
+RevisionOpt = typer.Option(None, "--revision", "-r",
+                           help="UN DESA International Migrant Stock revision: 2024 or 2020 "
+                           "[default: the newest in the store, 2024]. One revision per output, "
+                           "never mixed (the 2024 revision restates 1990-2020).")
+SourceOpt = typer.Option(None, "--source", hidden=True,
+                         help="Older spelling of --revision: a migrant_stock source id "
+                         "(undesa_ims2024, undesa_ims2020, undesa_ims2019).")
 
 
 def _group_arg(group: str) -> str | list[str]:
@@ -80,8 +89,28 @@ def _records(df: pd.DataFrame) -> list[dict[str, object]]:
     return out
 
 
+def _revision_caption(df: pd.DataFrame) -> str:
+    """The source line of a table: the revision of its stocks (``revision`` column) and the
+    edition of its remittance matrix (``matrix`` column); empty when it has neither."""
+    from labourlink.store.revisions import REMITTANCE_MATRIX_LABELS, revision_label
+
+    if df.empty:
+        return ""
+    parts = []
+    if "revision" in df.columns:
+        parts += [revision_label(r) for r in pd.unique(df["revision"])]
+    if "matrix" in df.columns:
+        parts += [REMITTANCE_MATRIX_LABELS[str(m)] for m in pd.unique(df["matrix"])]
+    return ("Source: " + "; ".join(parts)) if parts else ""
+
+
+def _revision(revision: str | None, source: str | None) -> str | None:
+    """``--revision`` or, when only the older ``--source`` is given, that source id."""
+    return revision if revision is not None else source
+
+
 def emit(df: pd.DataFrame, fmt: str, out: Path | None, title: str = "") -> None:
-    """Write ``df`` in ``fmt`` to ``out`` (a file) or stdout."""
+    """Write ``df`` in ``fmt`` to ``out`` (a file) or stdout; tables get a source line."""
     if fmt == "parquet":
         if out is not None:
             df.to_parquet(out, index=False)
@@ -99,7 +128,8 @@ def emit(df: pd.DataFrame, fmt: str, out: Path | None, title: str = "") -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title or None)
+        table = Table(title=title or None, caption=_revision_caption(df) or None,
+                      caption_justify="left")
         for c in df.columns:
             numeric = pd.api.types.is_numeric_dtype(df[c])
             table.add_column(str(c), justify="right" if numeric else "left")
@@ -126,10 +156,12 @@ def _write_text(text: str, out: Path | None) -> None:
         typer.echo(text, nl=False)
 
 
-def _stock_years(con: duckdb.DuckDBPyConnection, source: str, start: int | None,
+def _stock_years(con: duckdb.DuckDBPyConnection, revision: str | None, start: int | None,
                  end: int | None) -> list[int]:
+    from labourlink.store.revisions import resolve_stock_source
     from labourlink.trends._common import check_stock_source, years_between
 
+    source = resolve_stock_source(con, revision)
     return years_between(check_stock_source(con, source), start, end, "--from/--to")
 
 
@@ -143,15 +175,21 @@ def overview_cmd(
                                     "[default: every year from --from to --to]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
-    source: str = SourceOpt,
+    revision: str | None = RevisionOpt,
+    source: str | None = SourceOpt,
     store: Path | None = StoreOpt,
 ) -> None:
-    """Migrants hosted, emigrants, intraregional shares and remittances received, per year."""
+    """Migrants hosted, emigrants, intraregional shares and remittances received, per year.
+
+    Remittances are KNOMAD's inflows (June 2023) of the latest year at or before the stock year
+    (remittances_year; 2022 for the 2024 stocks).
+    """
     from labourlink.trends.stocks import overview
 
+    rev = _revision(revision, source)
     with closing(_connect(store)) as con:
-        years = [year] if year is not None else _stock_years(con, source, start, end)
-        df = overview(_group_arg(group), years, source=source, con=con)
+        years = [year] if year is not None else _stock_years(con, rev, start, end)
+        df = overview(_group_arg(group), years, revision=rev, con=con)
     if year is not None and fmt == "json":
         _write_text(json.dumps(_records(df)[0], ensure_ascii=False, indent=1) + "\n", out)
         return
@@ -163,7 +201,8 @@ def corridors_cmd(
     group: str = GroupOpt,
     start: int | None = typer.Option(1990, "--from", help="Base year of the change columns "
                                      "[default: 1990]."),
-    end: int | None = typer.Option(2020, "--to", help="Year ranked [default: 2020]."),
+    end: int | None = typer.Option(None, "--to", help="Year ranked [default: the revision's "
+                                   "latest, 2024]."),
     side: Literal["destination", "origin", "either", "within"] = typer.Option(
         "destination", "--side", help="Corridors into the group (destination), out of it "
         "(origin), touching it (either) or inside it (within) [default: destination]."),
@@ -172,17 +211,19 @@ def corridors_cmd(
                                "(ignores --group and --side)."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
-    source: str = SourceOpt,
+    revision: str | None = RevisionOpt,
+    source: str | None = SourceOpt,
     store: Path | None = StoreOpt,
 ) -> None:
     """Largest origin -> destination migrant corridors, with absolute and annual growth."""
     from labourlink.trends.stocks import top_corridors
 
+    rev = _revision(revision, source)
     with closing(_connect(store)) as con:
         if end is None:
-            end = _stock_years(con, source, None, None)[-1]
+            end = _stock_years(con, rev, None, None)[-1]
         df = top_corridors(n, end, None if world else _group_arg(group), side,
-                           start_year=start, source=source, con=con)
+                           start_year=start, revision=rev, con=con)
     emit(df, fmt, out, title=f"Top {n} corridors {end}: {'world' if world else group} ({side})")
 
 
@@ -203,9 +244,14 @@ def remittances_cmd(
         "gdiviz_wdi_2024 (WDI 2024 vintage) or knomad_2023 [default: wdi_remittances]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
+    revision: str | None = RevisionOpt,
     store: Path | None = StoreOpt,
 ) -> None:
-    """Remittances received and paid (US$), % of GDP and US$ per emigrant abroad (WDI)."""
+    """Remittances received and paid (US$), % of GDP and US$ per emigrant abroad (WDI).
+
+    Per emigrant: receipts divided by the emigrant stock of the chosen revision in the latest
+    stock year at most 4 years earlier (emigrants_stock_year).
+    """
     from labourlink.trends._common import years_between
     from labourlink.trends.remittances import remittance_dependence, remittance_years, remittances
 
@@ -215,9 +261,40 @@ def remittances_cmd(
                                        source=series, con=con)
         else:
             years = years_between(remittance_years(con, series), start, end, "--from/--to")
-            df = remittances(_group_arg(group), years, by=by, source=series, con=con)
+            df = remittances(_group_arg(group), years, by=by, source=series, revision=revision,
+                             con=con)
     where = "world" if (top is not None and world) else group
     emit(df, fmt, out, title=f"Remittances: {where}")
+
+
+@trends_app.command("remittance-corridors")
+def remittance_corridors_cmd(
+    group: str = GroupOpt,
+    side: Literal["receiving", "sending", "either", "within"] = typer.Option(
+        "receiving", "--side", help="Corridors paying into the group (receiving), paid out of it "
+        "(sending), touching it (either) or inside it (within) [default: receiving]."),
+    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors [default: 10]."),
+    world: bool = typer.Option(False, "--world", help="Rank all corridors of the world "
+                               "(ignores --group and --side)."),
+    matrix: str | None = typer.Option(None, "--matrix", help="Bilateral remittance matrix: 2021 "
+                                      "(KNOMAD/World Bank, December 2022) or 2017 (World Bank, "
+                                      "April 2018) [default: the newest in the store, 2021]."),
+    fmt: Format = FormatOpt,
+    out: Path | None = OutOpt,
+    store: Path | None = StoreOpt,
+) -> None:
+    """Largest bilateral remittance corridors (sending host -> receiving origin), US$ million.
+
+    The matrix splits remittances across corridors; country totals come from KNOMAD's inflows,
+    revised after the matrix was made, so a country's corridors need not add up to its total.
+    """
+    from labourlink.trends.remittances import remittance_corridors
+
+    with closing(_connect(store)) as con:
+        df = remittance_corridors(None, n, None if world else _group_arg(group), side,
+                                  matrix=matrix, con=con)
+    where = "world" if world else group
+    emit(df, fmt, out, title=f"Top {n} remittance corridors: {where} ({side})")
 
 
 @trends_app.command("country")
@@ -227,14 +304,16 @@ def country_cmd(
     end: int | None = ToOpt,
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
-    source: str = SourceOpt,
+    revision: str | None = RevisionOpt,
+    source: str | None = SourceOpt,
     store: Path | None = StoreOpt,
 ) -> None:
     """A country's immigrants, emigrants, rates, female shares and remittances per stock year."""
     from labourlink.trends.stocks import country_profile
 
+    rev = _revision(revision, source)
     with closing(_connect(store)) as con:
-        df = country_profile(iso3, _stock_years(con, source, start, end), source=source, con=con)
+        df = country_profile(iso3, _stock_years(con, rev, start, end), revision=rev, con=con)
     emit(df, fmt, out, title=f"Country profile: {iso3.upper()}")
 
 

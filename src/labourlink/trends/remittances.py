@@ -3,8 +3,14 @@
 Country-year series come from the store's ``indicator`` table, World Bank WDI (source
 ``wdi_remittances``): ``BX.TRF.PWKR.CD.DT`` personal remittances received and
 ``BM.TRF.PWKR.CD.DT`` paid (current US$), ``BX.TRF.PWKR.DT.GD.ZS`` received (% of GDP).
-Bilateral corridors come from ``remittance_bilateral`` (World Bank bilateral remittance matrix
-2017, US$ million, source ``wb_remittance_matrix_2017``).
+KNOMAD's June-2023 inflows (``knomad_2023``, US$ million) are the source of country totals in
+headline numbers (:func:`labourlink.trends.overview`). Bilateral corridors come from
+``remittance_bilateral``: the KNOMAD/World Bank Bilateral Remittance Matrix 2021 (December 2022;
+the default) or the World Bank matrix 2017, US$ million. The matrix splits each country's
+remittances across corridors with estimated stocks and incomes; KNOMAD revised many country totals
+after it was made (June 2023), so for some countries the matrix's receipts and the inflows differ
+(Viet Nam 2021: US$ 18,060 million in the matrix, 12,500 in the inflows; 102 of 186 countries
+agree within 1%). Use the inflows for totals and the matrix for shares across corridors.
 
 Year alignment of *received per emigrant abroad*: remittances received in year *t* divided by the
 country's emigrant stock (UN DESA, persons born there living abroad) in the latest stock year
@@ -22,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError
+from labourlink.store.revisions import resolve_stock_source
 from labourlink.trends._common import (
     GDP_CODE,
     POPULATION_SOURCE,
@@ -29,7 +36,6 @@ from labourlink.trends._common import (
     REM_PCT_GDP_CODE,
     REM_RECEIVED_CODE,
     REM_SOURCE,
-    REMITTANCE_MATRIX_SOURCE,
     Aggregation,
     GroupLike,
     RemittanceSide,
@@ -43,6 +49,7 @@ from labourlink.trends._common import (
     member_condition,
     normalise_years,
     resolve_group,
+    with_revision,
 )
 
 #: Longest gap (years) between a remittance year and the emigrant-stock year it is divided by.
@@ -152,7 +159,7 @@ def remittances(
     years: int | Iterable[int] | None = None,
     *,
     by: Aggregation = "country",
-    stock_source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     source: str = REM_SOURCE,
     strict_years: bool = True,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -168,8 +175,9 @@ def remittances(
         raises :class:`InvalidArgumentError` listing the available range.
     by
         ``"country"`` (a row per member and year with any data) or ``"group"`` (sums).
-    stock_source
-        ``migrant_stock`` revision for the per-emigrant ratio.
+    revision
+        UN DESA revision of the emigrant stocks of the per-emigrant ratio (default: the newest
+        in the store).
     source
         ``indicator`` source: ``"wdi_remittances"`` (default; WDI bulk files of May 2023, whose
         2022 values are incomplete for several countries, e.g. PHL), ``"gdiviz_wdi_2024"`` (WDI
@@ -206,6 +214,7 @@ def remittances(
     wide = _panel(con, source, members, yrs)
 
     # emigrant stock in the aligned stock year
+    stock_source = resolve_stock_source(con, revision)
     stock_years = check_stock_source(con, stock_source)
     wide["emigrants_stock_year"] = [stock_year_for(int(y), stock_years) for y in wide["year"]]
     used = sorted({int(s) for s in wide["emigrants_stock_year"].dropna()})
@@ -232,7 +241,9 @@ def remittances(
                 wide["emigrants_persons"] > 0, wide["received_usd"] / wide["emigrants_persons"], np.nan)
         wide["name"] = wide["iso3"].map(country_names(con))
         wide.insert(0, "group", grp.code)
-        return wide[REMITTANCE_COLUMNS].sort_values(["year", "iso3"]).reset_index(drop=True)
+        return with_revision(
+            wide[REMITTANCE_COLUMNS].sort_values(["year", "iso3"]).reset_index(drop=True),
+            stock_source)
 
     wide = wide.merge(_gdp(con, members, yrs), on=["iso3", "year"], how="left")
     rows = []
@@ -259,24 +270,28 @@ def remittances(
             "emigrants_persons", "emigrants_stock_year", "received_per_emigrant_usd"]
     out = pd.DataFrame(rows, columns=cols)
     out["emigrants_stock_year"] = out["emigrants_stock_year"].astype("Int64")
-    return out
+    return with_revision(out, stock_source)
 
 
 def remittance_corridors(
-    year: int = 2017,
+    year: int | None = None,
     n: int | None = 10,
     group: GroupLike | None = None,
     side: RemittanceSide = "receiving",
     *,
-    source: str = REMITTANCE_MATRIX_SOURCE,
+    matrix: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Largest bilateral remittance corridors (host/sending -> origin/receiving country).
 
+    The matrices estimate bilateral flows; country totals of receipts come from KNOMAD's June-2023
+    inflows, which KNOMAD revised after making the 2021 matrix, so a country's sum over corridors
+    can differ from its total (Viet Nam 2021: 18,060 in the matrix, 12,500 in the inflows).
+
     Parameters
     ----------
     year
-        Integer year of the bilateral matrix (2017 for the World Bank matrix).
+        Integer year of the matrix (its only year: 2021 or 2017; default that year).
     n
         Number of corridors (``None``: all positive corridors).
     group
@@ -284,27 +299,34 @@ def remittance_corridors(
     side
         With a group: ``"receiving"`` (into members), ``"sending"`` (out of members), ``"either"``
         or ``"within"``.
-    source
-        ``remittance_bilateral`` source id.
+    matrix
+        Edition of the bilateral remittance matrix: ``"2021"`` (KNOMAD/World Bank, December
+        2022; the default when the store has it) or ``"2017"`` (World Bank, April 2018); the
+        source ids ``"knomad_remittance_matrix_2021"``/``"wb_remittance_matrix_2017"`` work too.
     con
         DuckDB connection (default: the store).
 
     Returns
     -------
     pandas.DataFrame
-        ``rank``, ``sending``, ``sending_name``, ``receiving``, ``receiving_name``, ``year`` and
-        ``remittances_usd_million`` (US$ million, World Bank estimate).
+        ``rank``, ``sending``, ``sending_name``, ``receiving``, ``receiving_name``, ``year``,
+        ``remittances_usd_million`` (US$ million, World Bank/KNOMAD estimate) and ``matrix``
+        (the edition, e.g. ``"2021"``).
     """
+    from labourlink.store.revisions import REMITTANCE_MATRICES, resolve_remittance_matrix
+
     con = get_connection(con)
+    edition = resolve_remittance_matrix(con, matrix)
+    source = REMITTANCE_MATRICES[edition]
     check_option("side", side, RemittanceSide)
     check_count("n", n, allow_none=True)
     allowed = [int(r[0]) for r in con.execute(
         "SELECT DISTINCT year FROM remittance_bilateral WHERE source = ? ORDER BY 1", [source]
     ).fetchall()]
     if not allowed:
-        raise InvalidArgumentError("source", source, "a remittance_bilateral source "
-                                   "(run `labourlink data build`)")
-    (yr,) = normalise_years([year], allowed, name="year")
+        raise InvalidArgumentError("matrix", matrix, f"an edition the store holds; {source!r} "
+                                   "has no rows (run `labourlink data build`)")
+    (yr,) = normalise_years([year if year is not None else allowed[-1]], allowed, name="year")
     where = "source = $s AND year = $y AND usd_million > 0"
     params: dict[str, object] = {"s": source, "y": yr}
     if group is not None:
@@ -326,8 +348,9 @@ def remittance_corridors(
     ).df()
     add_names_and_rank(df, con, ("sending", "receiving"), yr)
     df["remittances_usd_million"] = df["remittances_usd_million"].astype("float64")
+    df["matrix"] = edition
     return df[["rank", "sending", "sending_name", "receiving", "receiving_name", "year",
-               "remittances_usd_million"]]
+               "remittances_usd_million", "matrix"]]
 
 
 def remittance_dependence(

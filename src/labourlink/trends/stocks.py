@@ -1,8 +1,9 @@
 """Migrant stocks, corridors, intraregional shares, emigration rates and immigrant shares.
 
 All numbers come from the store's ``migrant_stock`` table (UN DESA International Migrant Stock,
-persons at mid-year), one revision at a time (``source``: ``"undesa_ims2020"`` by default, or
-``"undesa_ims2019"``; never mixed), and population from the ``indicator`` table
+persons at mid-year), one revision at a time (``revision``: the newest in the store by default,
+``"2024"``; or ``"2020"``, or the source id ``"undesa_ims2019"``; never mixed; see
+:mod:`labourlink.store.revisions`), and population from the ``indicator`` table
 (``SP.POP.TOTL``, source ``datahub_wdi``, persons).
 
 Definitions
@@ -22,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from labourlink.errors import InvalidArgumentError, UnknownCountryError
+from labourlink.store.revisions import resolve_stock_source
 from labourlink.trends._common import (
     OUTSIDE_ESCAP,
     POPULATION_CODE,
     POPULATION_SOURCE,
-    REM_RECEIVED_CODE,
-    REM_SOURCE,
+    REM_TOTALS_SOURCE,
     UNKNOWN_ORIGIN,
     Aggregation,
     By,
@@ -46,6 +47,7 @@ from labourlink.trends._common import (
     normalise_years,
     resolve_group,
     subregion_map,
+    with_revision,
 )
 
 SEXES = ("total", "male", "female")
@@ -112,7 +114,7 @@ def migrant_stock(
     by: By = "subregion",
     *,
     sex: str = "total",
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """International migrant stock of a group, by subregion, country, sex or for the whole group.
@@ -122,7 +124,8 @@ def migrant_stock(
     group
         Group code of ``country_group`` (default ``"ESCAP"``), an ISO3 code or a list of ISO3 codes.
     years
-        Integer year(s) of the UN DESA revision (1990, 1995, ..., 2020 for ``undesa_ims2020``);
+        Integer year(s) of the UN DESA revision (1990, 1995, ..., 2020, 2024 for the 2024
+        revision);
         ``None`` for all.
     side
         ``"destination"``: migrants living in the members (hosted, any origin incl. unknown);
@@ -132,8 +135,9 @@ def migrant_stock(
         ``"country"``, ``"sex"`` (rows ``total``, ``male``, ``female``) or ``"group"``.
     sex
         ``"total"`` (default), ``"male"`` or ``"female"`` (ignored when ``by="sex"``).
-    source
-        ``migrant_stock`` revision: ``"undesa_ims2020"`` (default) or ``"undesa_ims2019"``.
+    revision
+        UN DESA revision: ``"2024"`` or ``"2020"`` (default: the newest in the store, 2024); a
+        source id such as ``"undesa_ims2019"`` is accepted too. Never mixed.
     con
         DuckDB connection (default: the store).
 
@@ -145,6 +149,7 @@ def migrant_stock(
         (migrant stock, persons).
     """
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     check_option("side", side, Side)
     check_option("by", by, By)
     grp, yrs = _group_years(con, group, years, source)
@@ -183,14 +188,14 @@ def migrant_stock(
     for k, v in reversed(list(head.items())):
         out.insert(0, k, v)
     out["persons"] = out["persons"].astype("float64")
-    return out.reset_index(drop=True)
+    return with_revision(out.reset_index(drop=True), source)
 
 
 def intraregional_share(
     group: GroupLike | None = "ESCAP",
-    year: int = 2020,
+    year: int | None = None,
     *,
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Intraregional migration shares of a group, with both definitions, labelled.
@@ -205,9 +210,9 @@ def intraregional_share(
     group
         Group code, ISO3 code or list of ISO3 codes (default ``"ESCAP"``).
     year
-        Integer year of the revision (e.g. 2020).
-    source
-        ``migrant_stock`` revision (default ``"undesa_ims2020"``).
+        Integer year of the revision (default: its latest, 2024 in the 2024 revision).
+    revision
+        UN DESA revision (``"2024"``, ``"2020"``; default: the newest in the store).
     con
         DuckDB connection (default: the store).
 
@@ -219,8 +224,9 @@ def intraregional_share(
         ``share`` (in [0, 1]; NaN when the denominator is 0).
     """
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     allowed = check_stock_source(con, source)
-    (yr,) = normalise_years([year], allowed, name="year")
+    (yr,) = normalise_years([allowed[-1] if year is None else year], allowed, name="year")
     grp = resolve_group(con, group)
     within, emig, immig = con.execute(
         """
@@ -250,17 +256,17 @@ def intraregional_share(
         )
     out.insert(0, "year", yr)
     out.insert(0, "group", grp.code)
-    return out
+    return with_revision(out, source)
 
 
 def top_corridors(
     n: int = 10,
-    year: int = 2020,
+    year: int | None = None,
     group: GroupLike | None = None,
     side: CorridorSide = "destination",
     *,
     start_year: int | None = 1990,
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """The largest origin -> destination migrant corridors in a year, with change since ``start_year``.
@@ -270,7 +276,7 @@ def top_corridors(
     n
         Number of corridors (>= 1).
     year
-        Integer year of the ranking.
+        Integer year of the ranking (default: the revision's latest).
     group
         ``None`` for all corridors in the world, else a group code / ISO3 code / list of ISO3.
     side
@@ -279,8 +285,8 @@ def top_corridors(
     start_year
         Base year of the change columns (must precede ``year``); ``None`` for no change columns
         (they are then NaN).
-    source
-        ``migrant_stock`` revision (default ``"undesa_ims2020"``).
+    revision
+        UN DESA revision (``"2024"``, ``"2020"``; default: the newest in the store).
     con
         DuckDB connection (default: the store).
 
@@ -295,10 +301,11 @@ def top_corridors(
         origin then destination code.
     """
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     check_count("n", n)
     check_option("side", side, CorridorSide)
     allowed = check_stock_source(con, source)
-    (yr,) = normalise_years([year], allowed, name="year")
+    (yr,) = normalise_years([allowed[-1] if year is None else year], allowed, name="year")
     if start_year is not None:
         earlier = [y for y in allowed if y < yr]
         (y0,) = normalise_years([start_year], earlier or ["(none before year)"], name="start_year")  # type: ignore[list-item]
@@ -350,7 +357,7 @@ def top_corridors(
     add_names_and_rank(top, con, ("origin", "destination"), yr)
     cols = ["rank", "origin", "origin_name", "destination", "destination_name", "year", "persons",
             "start_year", "persons_start", "change_persons", "annual_growth_pct"]
-    return top[cols].reset_index(drop=True)
+    return with_revision(top[cols].reset_index(drop=True), source)
 
 
 def _population(
@@ -368,11 +375,12 @@ def _rate(
     group: GroupLike | None,
     years: int | Iterable[int] | None,
     by: str,
-    source: str,
+    revision: str | int | None,
     population_source: str,
     con: duckdb.DuckDBPyConnection | None,
 ) -> pd.DataFrame:
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     check_option("by", by, Aggregation)
     grp, yrs = _group_years(con, group, years, source)
     stocks = _country_stocks(con, grp, yrs, side, ["total"], source).drop(columns="sex")
@@ -399,7 +407,7 @@ def _rate(
         out[rate_col] = out[label] / out["population_persons"]
     out.insert(0, "group", grp.code)
     out[label] = out[label].astype("float64")
-    return out
+    return with_revision(out, source)
 
 
 def emigration_rate(
@@ -407,7 +415,7 @@ def emigration_rate(
     years: int | Iterable[int] | None = None,
     *,
     by: str = "country",
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     population_source: str = POPULATION_SOURCE,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
@@ -422,8 +430,9 @@ def emigration_rate(
     by
         ``"country"`` (one row per member and year) or ``"group"`` (sums over members that have a
         population figure; ``countries`` counts them).
-    source, population_source
-        ``migrant_stock`` revision and ``indicator`` source of ``SP.POP.TOTL``.
+    revision, population_source
+        UN DESA revision (default: the newest in the store) and ``indicator`` source of
+        ``SP.POP.TOTL``.
     con
         DuckDB connection (default: the store).
 
@@ -435,7 +444,7 @@ def emigration_rate(
         (emigrants / population, a ratio; NaN where population is missing).
     """
     return _rate("origin", "emigrants_persons", "emigration_rate_share", group, years, by,
-                 source, population_source, con)
+                 revision, population_source, con)
 
 
 def immigrant_share(
@@ -443,7 +452,7 @@ def immigrant_share(
     years: int | Iterable[int] | None = None,
     *,
     by: str = "country",
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     population_source: str = POPULATION_SOURCE,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
@@ -454,7 +463,7 @@ def immigrant_share(
     (a ratio in [0, 1] when the sources agree).
     """
     return _rate("destination", "immigrants_persons", "immigrant_share", group, years, by,
-                 source, population_source, con)
+                 revision, population_source, con)
 
 
 def female_share(
@@ -463,7 +472,7 @@ def female_share(
     side: Side = "destination",
     *,
     by: str = "group",
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Female share of migrants hosted by (``side="destination"``) or born in (``"origin"``) a group.
@@ -475,6 +484,7 @@ def female_share(
         ``female_persons``, ``total_persons`` and ``female_share`` (in [0, 1]).
     """
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     check_option("side", side, Side)
     check_option("by", by, Aggregation)
     grp, yrs = _group_years(con, group, years, source)
@@ -500,18 +510,19 @@ def female_share(
     out.insert(0, "side", side)
     out.insert(0, "group", grp.code)
     out.columns.name = None
-    return out.reset_index(drop=True)
+    return with_revision(out.reset_index(drop=True), source)
 
 
 OVERVIEW_COLUMNS = ["group", "year", "hosted", "emigrants", "intraregional_share_of_emigrants",
-                    "intraregional_share_of_immigrants", "remittances_received_usd"]
+                    "intraregional_share_of_immigrants", "remittances_received_usd",
+                    "remittances_year", "revision"]
 
 
 def overview(
     group: GroupLike | None = "ESCAP",
     years: int | Iterable[int] | None = None,
     *,
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """Headline numbers of a group per stock year.
@@ -522,32 +533,43 @@ def overview(
         One row per year with ``group``, ``year``, ``hosted`` (migrants living in members,
         persons), ``emigrants`` (migrants born in members living anywhere, persons),
         ``intraregional_share_of_emigrants`` and ``intraregional_share_of_immigrants`` (shares in
-        [0, 1], see :func:`intraregional_share`) and ``remittances_received_usd`` (sum over
-        members of WDI personal remittances received, ``BX.TRF.PWKR.CD.DT``, current US$; NaN when
-        no member reports that year).
+        [0, 1], see :func:`intraregional_share`), ``remittances_received_usd`` (sum over members
+        of KNOMAD's June-2023 remittance inflows, current US$, the source of country totals), in
+        ``remittances_year``: the latest year at or before the stock year with inflows, at most
+        4 years earlier (e.g. 2022 for the 2024 stocks; NaN/None when there is none), and
+        ``revision`` (the UN DESA revision of the stocks, e.g. ``"2024"``).
     """
+    from labourlink.store.revisions import nearest_at_or_before, revision_of
+    from labourlink.trends.remittances import MAX_STOCK_LAG, remittance_years, remittances
+
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     grp, yrs = _group_years(con, group, years, source)
+    rem_years = remittance_years(con, REM_TOTALS_SOURCE)
     rows = []
     for y in yrs:
-        shares = intraregional_share(list(grp.members), y, source=source, con=con)
+        shares = intraregional_share(list(grp.members), y, revision=source, con=con)
         emig, immig = shares["total_persons"].tolist()
-        rem = con.execute(
-            "SELECT SUM(value), COUNT(value) FROM indicator WHERE code = ? AND source = ? "
-            "AND year = ? AND list_contains(?, iso3)",
-            [REM_RECEIVED_CODE, REM_SOURCE, y, list(grp.members)],
-        ).fetchone()
-        rem_usd = float(rem[0]) if rem and rem[1] else float("nan")
+        ry = nearest_at_or_before(y, rem_years)
+        rem_usd = float("nan")
+        if ry is not None and y - ry <= MAX_STOCK_LAG:
+            rem = remittances(list(grp.members), ry, by="group", source=REM_TOTALS_SOURCE,
+                              strict_years=False, con=con)
+            if len(rem) and rem["countries"].iloc[0] > 0:
+                rem_usd = float(rem["received_usd"].iloc[0])
         rows.append((grp.code, y, immig, emig, float(shares["share"].iloc[0]),
-                     float(shares["share"].iloc[1]), rem_usd))
-    return pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
+                     float(shares["share"].iloc[1]), rem_usd,
+                     ry if not np.isnan(rem_usd) else None, revision_of(source)))
+    out = pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
+    out["remittances_year"] = out["remittances_year"].astype("Int64")
+    return out
 
 
 def country_profile(
     iso3: str,
     years: int | Iterable[int] | None = None,
     *,
-    source: str = "undesa_ims2020",
+    revision: str | int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
     """One country's migration and remittance indicators per stock year.
@@ -564,6 +586,7 @@ def country_profile(
     from labourlink.trends.remittances import remittances
 
     con = get_connection(con)
+    source = resolve_stock_source(con, revision)
     code0 = str(iso3).strip().upper()
     if not con.execute("SELECT 1 FROM country WHERE iso3 = ?", [code0]).fetchone():
         raise UnknownCountryError(str(iso3), context="not an ISO3 code of the store's country table")
@@ -573,8 +596,8 @@ def country_profile(
     code = grp.members[0]
     allowed = check_stock_source(con, source)
     yrs = normalise_years(years, allowed)
-    imm = immigrant_share(code, yrs, source=source, con=con)
-    emi = emigration_rate(code, yrs, source=source, con=con)
+    imm = immigrant_share(code, yrs, revision=source, con=con)
+    emi = emigration_rate(code, yrs, revision=source, con=con)
     out = pd.DataFrame({"year": yrs})
     out = out.merge(imm[["year", "immigrants_persons", "population_persons", "immigrant_share"]],
                     on="year", how="left")
@@ -584,7 +607,7 @@ def country_profile(
                                            ("origin", "female_share_of_emigrants"))
     for side, col in sides:
         if has_sex:
-            fs = female_share(code, yrs, side, source=source, con=con)[["year", "female_share"]]
+            fs = female_share(code, yrs, side, revision=source, con=con)[["year", "female_share"]]
             out = out.merge(fs.rename(columns={"female_share": col}), on="year", how="left")
         else:
             out[col] = np.nan
@@ -601,4 +624,4 @@ def country_profile(
             "immigrant_share", "emigration_rate_share", "female_share_of_immigrants",
             "female_share_of_emigrants", "remittances_received_usd", "remittances_paid_usd",
             "remittances_received_pct_gdp"]
-    return out[cols]
+    return with_revision(out[cols], source)

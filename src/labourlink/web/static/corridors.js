@@ -1,21 +1,4 @@
 "use strict";
-function lineChart(el, rows, keys, colours) {
-  const ns = "http://www.w3.org/2000/svg", W = 700, H = 240, P = 50;
-  const svg = document.createElementNS(ns, "svg"); svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-  const xs = rows.map(r => r.year), all = rows.flatMap(r => keys.map(k => r[k] || 0));
-  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y1 = Math.max(...all, 1);
-  const px = x => P + (x - x0) / (x1 - x0) * (W - 2 * P), py = y => H - P + 10 - y / y1 * (H - 2 * P);
-  keys.forEach((k, i) => {
-    const pts = rows.filter(r => r[k] !== null).map(r => px(r.year).toFixed(1) + "," + py(r[k]).toFixed(1));
-    const pl = document.createElementNS(ns, "polyline");
-    pl.setAttribute("points", pts.join(" ")); pl.setAttribute("fill", "none"); pl.setAttribute("stroke", colours[i]); pl.setAttribute("stroke-width", "2");
-    svg.appendChild(pl);
-  });
-  const txt = (x, y, s, a) => { const t = document.createElementNS(ns, "text"); t.setAttribute("x", x); t.setAttribute("y", y); t.setAttribute("font-size", "11"); if (a) t.setAttribute("text-anchor", a); t.textContent = s; svg.appendChild(t); };
-  xs.forEach(x => txt(px(x), H - 20, x, "middle"));
-  txt(P - 5, py(y1), LL.fmt(y1), "end"); txt(P - 5, py(0), "0", "end");
-  el.innerHTML = ""; el.appendChild(svg);
-}
 (async function () {
   const meta = await LL.loadMeta();
   const o = document.getElementById("origin"), d = document.getElementById("destination");
@@ -26,10 +9,31 @@ function lineChart(el, rows, keys, colours) {
     const data = await LL.api("/api/corridor?origin=" + o.value + "&destination=" + d.value);
     document.getElementById("corridor-title").textContent = data.origin_name + " → " + data.destination_name;
     LL.fillTable("series", data.stock_series, r => [[r.year], [LL.fmt(r.migrants_persons), "num"], [LL.fmt(r.female_migrants_persons), "num"], [LL.fmt(r.reverse_migrants_persons), "num"]]);
-    lineChart(document.getElementById("chart"), data.stock_series, ["migrants_persons", "reverse_migrants_persons"], ["#1f5f8b", "#d95f02"]);
+    Charts.line(document.getElementById("chart"), data.stock_series, ["migrants_persons", "reverse_migrants_persons"], ["#1f5f8b", "#b35806"],
+      [data.origin + " → " + data.destination, data.destination + " → " + data.origin], "Migrant stock in the corridor by year, both directions (persons)");
+    document.getElementById("stock-caption").textContent = "Migrant stock in the corridor (persons, " + data.revision_label + "), both directions.";
+    showFlows(data);
     const rem = data.remittances_usd_million;
     document.getElementById("remit").textContent = rem.length ? rem.map(r => r.year + ": US$ " + LL.fmt(r.usd_million, 1) + " million").join("; ") + " — " + data.remittance_note : "No bilateral remittance estimate in the store for this corridor.";
     document.getElementById("result").hidden = false;
+    LL.setQuery({origin: o.value, destination: d.value});
+  }
+  function showFlows(data) {
+    const methods = data.flow_methods, none = !methods.length;
+    document.getElementById("no-flows").hidden = !none;
+    document.getElementById("flows").hidden = none;
+    if (none) { document.getElementById("flow-caption").textContent = ""; return; }
+    document.getElementById("flow-caption").textContent = data.origin + " → " + data.destination + ": persons moving in each period by method. " + data.flow_note;
+    const head = document.getElementById("flows-head");
+    head.innerHTML = "";
+    for (const [label, cls] of [["Period", ""], ...methods.map(m => [m + " (persons)", "num"]), ["Max / min", "num"]]) {
+      const th = document.createElement("th"); th.textContent = label; if (cls) th.className = cls; th.scope = "col"; head.appendChild(th);
+    }
+    LL.fillTable("flows", data.flows, r => {
+      const vals = methods.map(m => r[m]), pos = vals.filter(v => v > 0);
+      const spread = pos.length === methods.length ? LL.fmt(Math.max(...vals) / Math.min(...vals), 1) : "–";
+      return [[r.period_start + "–" + r.period_end], ...vals.map(v => [LL.fmt(v), "num"]), [spread, "num"]];
+    });
   }
   document.getElementById("go").addEventListener("click", () => show().catch(e => console.warn(e.message)));
   const top = await LL.api("/api/corridors/top?n=15");

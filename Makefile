@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WARM := $(VENV)/.numba-warm
 OUT ?= out
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-deps demo test bench lint clean
+.PHONY: install system-deps demo test bench bench-peers lint clean
 
-install: $(STAMP)
+install: $(STAMP) $(WARM)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# Compile the gravity engine's numba kernels into their cache now, not at a user's first fit
+# (again whenever a file of the engine changes; a few seconds when the cache is warm).
+$(WARM): $(STAMP) $(wildcard src/labourlink/gravity/*.py)
+	$(BIN)/python -m labourlink.gravity.warmup
+	@touch $(WARM)
 
 # Debian packages the browser and PDF tests need (Chromium, poppler's pdftoppm) and the OpenMP
 # runtime numba's thread-safe parallel layer uses (libgomp1).
@@ -39,6 +46,11 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# Gravity engine against R fixest (installs R with apt when root and fixest from ../shared/peers
+# when missing); options: make bench-peers BENCH_ARGS="--sizes 440k wto --json out.json"
+bench-peers: install
+	$(BIN)/python benchmarks/gravity_bench.py --peers $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

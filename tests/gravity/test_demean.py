@@ -81,40 +81,65 @@ def test_recover_fixef(problem) -> None:
 
 @pytest.mark.parametrize("n_chunks", [2, 3, 7])
 def test_parallel_chunks_match_serial_and_dense(problem, n_chunks: int) -> None:
-    # the parallel kernels (row chunks with per-chunk group sums) do the same arithmetic as the
-    # serial ones; uneven chunks (600 rows in 7) exercise the boundaries
-    from labourlink.gravity.demean import _cg_demean
+    # the parallel kernels (blocks split into row chunks, each with its own group sums) do the
+    # same arithmetic as one chunk; uneven chunks (600 rows in 7) exercise the boundaries
+    from labourlink.gravity.demean import SchurProjector
 
     fe, X, w = problem
-    Ys = np.ascontiguousarray(X.copy())
-    Yp = np.ascontiguousarray(X.copy())
-    it_s, ok_s = _cg_demean(Ys, fe.codes, fe.n_groups, w, 1e-12, 10_000, 1, np.empty((3, *Ys.shape)))
-    it_p, ok_p = _cg_demean(Yp, fe.codes, fe.n_groups, w, 1e-12, 10_000, n_chunks,
-                            np.empty((3, *Yp.shape)))
-    assert ok_s and ok_p
+    out = []
+    for nch in (1, n_chunks):
+        proj = SchurProjector(fe, nch)
+        assert proj.n_chunks == nch
+        Ys = proj.to_sorted(np.ascontiguousarray(X.copy()))
+        a = np.zeros((proj.n_coef, X.shape[1]))
+        proj.set_weights(proj.to_sorted(w))
+        it, ok = proj.solve(Ys, a, 1e-12, 10_000)
+        assert ok
+        proj.finish(Ys, a, Ys)
+        out.append((proj.from_sorted(Ys), it))
+    (Ys, it_s), (Yp, it_p) = out
     assert abs(it_s - it_p) <= 1
     np.testing.assert_allclose(Yp, Ys, atol=1e-10)
     np.testing.assert_allclose(Yp, _exact(fe, X, w), atol=1e-9)
+
+
+def test_rows_are_sorted_by_the_largest_fixed_effect(problem) -> None:
+    # the projector works in the order of the blocks of the fixed effect with the most groups
+    # and puts the rows back; already sorted rows are not copied
+    from labourlink.gravity.demean import SchurProjector
+
+    fe, X, w = problem
+    proj = SchurProjector(fe, 1)
+    assert proj.perm is not None  # random codes: not sorted
+    big = int(np.argmax(fe.n_groups))
+    assert np.all(np.diff(fe.codes[big][proj.perm]) >= 0)
+    order = np.argsort(fe.codes[big], kind="stable")
+    fe_sorted = FixedEffects(np.ascontiguousarray(fe.codes[:, order]), fe.n_groups)
+    assert SchurProjector(fe_sorted, 1).perm is None
+    Y1, ok1, _ = demean(X, fe, w, tol=1e-12)
+    Y2, ok2, _ = demean(X[order], fe_sorted, w[order], tol=1e-12)
+    assert ok1 and ok2
+    np.testing.assert_allclose(Y1[order], Y2, atol=1e-10)
 
 
 def test_large_problems_take_the_parallel_path(problem, monkeypatch: pytest.MonkeyPatch) -> None:
     from labourlink.gravity import demean as dm
 
     fe, X, w = problem
-    calls: list[int] = []
-    real = dm._cg_demean
+    chunks: list[int] = []
+    real = dm.SchurProjector.__init__
 
-    def spy(*args):  # type: ignore[no-untyped-def]
-        calls.append(args[-2])
-        return real(*args)
+    def spy(self, fe_, n_chunks=1):  # type: ignore[no-untyped-def]
+        real(self, fe_, n_chunks)
+        chunks.append(self.n_chunks)
 
-    monkeypatch.setattr(dm, "_cg_demean", spy)
+    monkeypatch.setattr(dm.SchurProjector, "__init__", spy)
     monkeypatch.setattr(dm, "get_num_threads", lambda: 2)
     serial, _, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert calls == [1]  # 600 x 3 cells: below PARALLEL_MIN_CELLS, one chunk
+    assert chunks == [1]  # 600 x 3 cells: below PARALLEL_MIN_CELLS, one chunk
     monkeypatch.setattr(dm, "PARALLEL_MIN_CELLS", 100)
     par, ok, _ = dm.demean(X, fe, w, tol=1e-12)
-    assert ok and calls == [1, 2]
+    assert ok and chunks == [1, 2]
     np.testing.assert_allclose(par, serial, atol=1e-10)
 
 
@@ -155,3 +180,59 @@ def test_concurrent_fits_from_threads_agree(parallel: bool, monkeypatch: pytest.
         t.join()
     assert not errors
     assert out == [pytest.approx(ref, rel=1e-9)] * 4
+
+
+@pytest.mark.parametrize("n_fe", [2, 4])
+def test_two_and_four_fixed_effects_match_dense(n_fe: int) -> None:
+    # the projector eliminates the largest fixed effect by blocks and iterates on the others:
+    # one other (two fixed effects) and three others take the general kernels
+    rng = np.random.default_rng(7 + n_fe)
+    n = 800
+    sizes = [40, 25, 9, 6][:n_fe]
+    codes = np.vstack([rng.integers(0, g, n) for g in sizes])
+    fe = FixedEffects.from_codes(codes)
+    X = rng.normal(size=(n, 3))
+    w = rng.uniform(0.2, 4.0, n)
+    Y, ok, it = demean(X, fe, w, tol=1e-12)
+    assert ok and it > 1
+    np.testing.assert_allclose(Y, _exact(fe, X, w), atol=1e-9)
+
+
+def test_weights_over_ten_orders_of_magnitude(problem) -> None:
+    # IRLS weights are fitted means: on trade in dollars they span 1e-3 to 1e11
+    fe, X, _ = problem
+    rng = np.random.default_rng(11)
+    w = 10.0 ** rng.uniform(-3, 8, X.shape[0])
+    Y, ok, _ = demean(X, fe, w, tol=1e-12)
+    ref = _exact(fe, X, w)
+    assert ok
+    err = np.sqrt(np.sum(w[:, None] * (Y - ref) ** 2, axis=0) / np.sum(w[:, None] * ref**2, axis=0))
+    assert err.max() < 1e-9
+
+
+def test_unattainable_tolerance_stops_near_the_solution(problem) -> None:
+    # below the accuracy double precision allows, conjugate gradients used to wander off (1e-6 on
+    # the WTO panel); restarts from the true residual keep the best iterate and stop
+    fe, X, _ = problem
+    rng = np.random.default_rng(12)
+    w = 10.0 ** rng.uniform(-4, 9, X.shape[0])
+    good, ok, _ = demean(X, fe, w, tol=1e-12)
+    assert ok
+    tight, _, it = demean(X, fe, w, tol=1e-18, maxiter=5_000)
+    assert it < 5_000  # stopped by itself
+    scale = np.sqrt(np.sum(w[:, None] * good**2, axis=0))
+    err = np.sqrt(np.sum(w[:, None] * (tight - good) ** 2, axis=0)) / scale
+    assert err.max() < 1e-10
+
+
+def test_columns_absorbed_by_the_fixed_effects_converge(problem) -> None:
+    # a column constant within the groups of one fixed effect is all fixed effect: its residual
+    # is rounding noise, which counts as converged (it is then dropped as collinear)
+    fe, X, w = problem
+    big = int(np.argmax(fe.n_groups))
+    other = int(np.argmin(fe.n_groups))
+    col = np.random.default_rng(2).normal(size=fe.n_groups[big])[fe.codes[big]]
+    col2 = np.random.default_rng(3).normal(size=fe.n_groups[other])[fe.codes[other]]
+    Y, ok, _ = demean(np.column_stack([col, col2, X[:, 0]]), fe, w, tol=1e-10)
+    assert ok
+    assert np.abs(Y[:, :2]).max() < 1e-9

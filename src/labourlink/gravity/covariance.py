@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from labourlink.errors import EstimationError
 
@@ -62,9 +63,23 @@ def parse_vcov(vcov: str | dict[str, str]) -> VcovSpec:
 
 def _fully_nested(fe_codes: np.ndarray, cl: np.ndarray) -> bool:
     """True if every level of ``fe_codes`` lies within one cluster of ``cl``."""
-    first = np.full(int(fe_codes.max()) + 1, -1, dtype=np.int64)
-    first[fe_codes[::-1]] = cl[::-1]  # last write wins: the cluster of each level's first row
-    return bool(np.array_equal(first[fe_codes], cl))
+    if fe_codes.size == 0:
+        return True
+    return bool(_nested_kernel(np.ascontiguousarray(fe_codes), np.ascontiguousarray(cl),
+                               int(fe_codes.max()) + 1))
+
+
+@njit(cache=True)
+def _nested_kernel(fe_codes: np.ndarray, cl: np.ndarray, n_levels: int) -> bool:
+    """One pass that stops at the first level seen in two clusters (usually within a few rows)."""
+    first = np.full(n_levels, -1, dtype=np.int64)
+    for i in range(fe_codes.shape[0]):
+        g = fe_codes[i]
+        if first[g] < 0:
+            first[g] = cl[i]
+        elif first[g] != cl[i]:
+            return False
+    return True
 
 
 def _meat(scores: np.ndarray, cl: np.ndarray) -> np.ndarray:

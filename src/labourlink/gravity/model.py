@@ -4,7 +4,10 @@ Order of work: parse the formula and build arrays; drop rows with missing values
 weights); then repeat until nothing changes: singletons (if ``drop_singletons``), fixed-effect
 separation, simplex separation (regressors only, models without fixed effects) and ReLU
 separation; then IRLS (:mod:`labourlink.gravity.irls`) and the vcov
-(:mod:`labourlink.gravity.covariance`).
+(:mod:`labourlink.gravity.covariance`). Before the (costlier) ReLU check the model is fitted once:
+when the last weighted least squares of that fit proves that no row is separated (a dual
+certificate, :func:`labourlink.gravity.separation.fit_certificate_values`) the check is skipped
+and the fit kept; otherwise the check runs and the fit is kept if it drops nothing.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ import contextlib
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 
 from labourlink.errors import ConvergenceWarning, EstimationError, InvalidArgumentError
 from labourlink.gravity.covariance import FixefK, compute_vcov, parse_vcov
 from labourlink.gravity.demean import FixedEffects
-from labourlink.gravity.formula import FELevels, build_design, factorize_sorted, parse_formula
-from labourlink.gravity.irls import IRLSSettings, fit_ppml_irls
+from labourlink.gravity.formula import build_design, factorize_sorted, parse_formula
+from labourlink.gravity.irls import IRLSOutput, IRLSSettings, fit_ppml_irls
 from labourlink.gravity.results import FitRecord, PPMLResult
 from labourlink.gravity.separation import (
     fe_checks,
@@ -30,6 +33,46 @@ from labourlink.gravity.separation import (
     simplex_separation,
     validate_methods,
 )
+
+_FIRST_TRY_MAX_ITER = 30
+"""IRLS iterations of the fit tried before the ReLU check (a sample with separated rows does
+not converge: the check then runs and the model is fitted again on what it leaves); 0 runs the
+ReLU check first, as before the fit certificate (ablation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sample:
+    """Arrays of one estimation sample (``idx``: its rows in the arrays it was taken from)."""
+
+    idx: np.ndarray
+    y: np.ndarray
+    X: np.ndarray
+    fe: FixedEffects | None
+    w: np.ndarray | None
+    off: np.ndarray | None
+    levels: tuple[np.ndarray, ...]  # per fixed effect: the level of each (compact) code
+
+    @classmethod
+    def of(cls, idx: np.ndarray, y: np.ndarray, X: np.ndarray, codes: np.ndarray,
+           w: np.ndarray | None, off: np.ndarray | None,
+           levels: tuple[np.ndarray, ...] | None = None) -> _Sample:
+        """The rows ``idx`` of full-sample arrays (``codes`` (n_fe, n); no fixed effects: 0 rows;
+        ``levels``: the level of each of those codes, when they are compact codes themselves)."""
+        fe: FixedEffects | None = None
+        lev: list[np.ndarray] = []
+        if codes.shape[0]:
+            fe, lev = FixedEffects.compact(codes, idx)
+            if levels is not None:
+                lev = [levels[q][g] for q, g in enumerate(lev)]
+        return cls(idx, y[idx], np.ascontiguousarray(X[idx]), fe,
+                   w[idx] if w is not None else None, off[idx] if off is not None else None,
+                   tuple(lev))
+
+    def subset(self, pos: np.ndarray) -> _Sample:
+        """The rows ``pos`` of this sample (``idx`` of the result: ``pos``)."""
+        return _Sample.of(pos, self.y, self.X,
+                          self.fe.codes if self.fe is not None else np.zeros((0, self.y.size)),
+                          self.w, self.off, self.levels)
 
 
 @contextlib.contextmanager
@@ -80,6 +123,18 @@ def _numba_threads(n_rows: int) -> Iterator[None]:
 
 
 _FIT_LOCK = threading.RLock()
+
+
+def _simplex_checks(y: np.ndarray, X: np.ndarray, sample: np.ndarray, separated: np.ndarray,
+                    methods: tuple[str, ...]) -> None:
+    """Simplex separation (models without fixed effects) to a fixed point, in place."""
+    while "simplex" in methods and X.shape[1]:
+        idx = np.flatnonzero(sample)
+        s = simplex_separation(y[idx], X[idx])
+        if not s.any():
+            return
+        separated[idx[s]] = True
+        sample[idx[s]] = False
 
 
 def _column_or_array(data: pd.DataFrame, value: str | Sequence[float] | np.ndarray | None,
@@ -196,10 +251,14 @@ def _ppml(
         valid &= np.isfinite(w_in) & (w_in > 0)
     if off_in is not None:
         valid &= np.isfinite(off_in)
-    cluster_raw: list[np.ndarray] = []
+    cluster_raw: list[np.ndarray | None] = []
+    fe_cols = {cols[0]: q for q, cols in enumerate(parsed.fixef) if len(cols) == 1}
     for col in spec.clusters:
         if col not in data.columns:
             raise InvalidArgumentError("vcov", vcov, f"cluster columns from the data ({', '.join(map(str, data.columns))})")
+        if col in fe_cols:  # its codes will be the fixed effect's (rows without it are dropped)
+            cluster_raw.append(None)
+            continue
         codes = np.asarray(factorize_sorted(data[col])[0])
         valid &= codes >= 0
         cluster_raw.append(codes)
@@ -210,35 +269,55 @@ def _ppml(
             f"formula {formula!r}: the dependent variable is 0 on every row with complete data; "
             "PPML needs some positive values"
         )
-    codes_all = design.fe_codes
-    has_fe = codes_all.shape[0] > 0
+    has_fe = design.fe_codes.shape[0] > 0
     separated = np.zeros(n_in, dtype=bool)
     single = np.zeros(n_in, dtype=bool)
-    fe_cache: tuple[np.ndarray, FixedEffects | None] | None = None
     sample = valid.copy()
-    for _ in range(100):
-        # cheap checks to a fixed point, then one ReLU pass; repeat only if ReLU found rows
-        if has_fe:
-            # singletons and fixed-effect separation to a fixed point (compiled, in place)
-            fe_checks(codes_all, y_all, sample, single, separated,
+    # the cheap checks on all rows, then everything on the rows left (the candidates): the
+    # full-sample arrays are released before any fit (the peak memory is reached in IRLS)
+    if has_fe:
+        # singletons and fixed-effect separation to a fixed point (compiled, in place)
+        fe_checks(design.fe_codes, y_all, sample, single, separated,
+                  drop_singletons=drop_singletons, fe="fe" in methods)
+    else:
+        _simplex_checks(y_all, design.X, sample, separated, methods)
+    rows = np.flatnonzero(sample)
+    cand = _Sample.of(rows, y_all, design.X, design.fe_codes, w_in, off_in)
+    fe_labels = design.fe_levels
+    cl_cand = [c[rows] if c is not None else None for c in cluster_raw]
+    del design, y_all, w_in, off_in, cluster_raw, valid
+
+    # on the candidates: ``cur`` the rows still in; ``c_single``/``c_sep`` the rows dropped
+    cur = np.ones(rows.size, dtype=bool)
+    c_single = np.zeros(rows.size, dtype=bool)
+    c_sep = np.zeros(rows.size, dtype=bool)
+    # A fit on the sample left by the cheap checks, reused when ReLU is skipped or finds nothing
+    fitted: tuple[np.ndarray, _Sample, IRLSOutput] | None = None
+    first_try = True
+    for round_ in range(100):
+        if round_ and cand.fe is not None:  # the ReLU check dropped rows: cheap checks again
+            fe_checks(cand.fe.codes, cand.y, cur, c_single, c_sep,
                       drop_singletons=drop_singletons, fe="fe" in methods)
-        while not has_fe:
-            changed = False
-            idx = np.flatnonzero(sample)
-            if "simplex" in methods and design.X.shape[1]:
-                s = simplex_separation(y_all[idx], design.X[idx])
-                if s.any():
-                    separated[idx[s]] = True
-                    sample[idx[s]] = False
-                    changed = True
-            if not changed:
-                break
-        idx = np.flatnonzero(sample)
-        if "relu" not in methods or idx.size == 0 or not (y_all[idx] == 0).any():
+        elif round_:
+            _simplex_checks(cand.y, cand.X, cur, c_sep, methods)
+        if "relu" not in methods or not cur.any() or not (cand.y[cur] == 0).any():
             break
-        fe_s = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-        fe_cache = (idx, fe_s)
-        s, ok = relu_separation(y_all[idx], design.X[idx], fe_s)
+        pos = np.flatnonzero(cur)  # positions among the candidates
+        smp = cand if pos.size == cur.size else cand.subset(pos)
+        if first_try and _FIRST_TRY_MAX_ITER > 0 and (smp.y > 0).any():
+            # A cheaper certificate first: fit, then test the dual certificate that the last
+            # weighted least squares of IRLS provides (fit_certificate_values); when it holds no
+            # row is separated and the ReLU check is skipped. On gravity panels after the
+            # fixed-effect check this is the usual outcome.
+            first_try = False
+            cap = min(max_iter, _FIRST_TRY_MAX_ITER)
+            out = fit_ppml_irls(smp.y, smp.X, smp.fe, weights=smp.w, offset=smp.off,
+                                settings=replace(settings, max_iter=cap), certify=True)
+            if out.converged or cap == max_iter:
+                fitted = (pos, smp, out)
+                if out.certified:
+                    break
+        s, ok = relu_separation(smp.y, smp.X, smp.fe)
         if not ok:
             # Unproven candidates are kept: dropping rows that are not shown to be separated
             # would change the estimate silently. If some are separated, IRLS will not
@@ -253,37 +332,42 @@ def _ppml(
             break
         if not s.any():
             break
-        separated[idx[s]] = True
-        sample[idx[s]] = False
+        dropped = pos[s]
+        c_sep[dropped] = True
+        cur[dropped] = False
+        fitted = None  # the sample changed: that fit is of no use any more
 
+    single[rows[c_single]] = True
+    separated[rows[c_sep]] = True
+    sample[rows[~cur]] = False
     idx = np.flatnonzero(sample)
     if idx.size == 0:
         raise EstimationError(f"formula {formula!r}: no observation left after dropping missing "
                               "values, singletons and separated observations")
-    y = y_all[idx]
-    if not (y > 0).any():
+    if not (cand.y[cur] > 0).any():
         raise EstimationError(f"formula {formula!r}: the dependent variable is 0 on every row used")
-    X = np.ascontiguousarray(design.X[idx])
-    if fe_cache is not None and np.array_equal(fe_cache[0], idx):
-        fe = fe_cache[1]  # the sample did not change since the ReLU check
+    keep_pos = np.flatnonzero(cur)
+    prior: IRLSOutput | None = None
+    if fitted is not None and np.array_equal(fitted[0], keep_pos):
+        _, smp, prior = fitted  # the sample did not change since that fit
     else:
-        fe = FixedEffects.from_codes(codes_all[:, idx]) if has_fe else None
-    w_user = w_in[idx] if w_in is not None else None
-    off_s = off_in[idx] if off_in is not None else None
-    fe_levels: tuple[tuple[FELevels, np.ndarray], ...] = ()
-    if fe is not None:
-        # compact code g <-> g-th level present in the sample; labels are built in fixef()
-        fe_levels = tuple(
-            (lab, np.flatnonzero(np.bincount(codes_all[q, idx]) > 0))
-            for q, lab in enumerate(design.fe_levels)
-        )
-    cl_codes = [np.asarray(factorize_sorted(pd.Series(c[idx], copy=False))[0], dtype=np.int64)
-                for c in cluster_raw]
-    # release the full-sample arrays before IRLS (the peak memory is reached there)
-    del design, y_all, codes_all, w_in, off_in, cluster_raw
+        smp = cand if keep_pos.size == cur.size else cand.subset(keep_pos)
+    y, X, fe, w_user, off_s = smp.y, smp.X, smp.fe, smp.w, smp.off
+    # compact code g <-> g-th level present in the sample; labels are built in fixef()
+    fe_levels = tuple(zip(fe_labels, smp.levels, strict=True)) if fe is not None else ()
+    cl_codes: list[np.ndarray] = []
+    for col, c in zip(spec.clusters, cl_cand, strict=True):
+        if c is None:  # a cluster column that is a fixed effect: its compact codes
+            assert fe is not None
+            cl_codes.append(fe.codes[fe_cols[col]].astype(np.int64))
+        else:
+            cl_codes.append(np.asarray(factorize_sorted(pd.Series(c[keep_pos], copy=False))[0],
+                                       dtype=np.int64))
+    del cand, cl_cand, fitted, smp
 
-    out = fit_ppml_irls(y, X, fe, weights=w_user, offset=off_s, settings=settings)
-    off = off_s if off_s is not None else np.zeros(idx.size)
+    out = prior if prior is not None else fit_ppml_irls(y, X, fe, weights=w_user,
+                                                         offset=off_s, settings=settings)
+    del prior
     names = parsed.coef_names
     collinear = tuple(n for n, k in zip(names, out.keep, strict=True) if not k)
     coef_names = tuple(n for n, k in zip(names, out.keep, strict=True) if k)
@@ -301,19 +385,12 @@ def _ppml(
         n_groups=fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64),
         cluster_codes=cl_codes, fixef_k=fixef_k,
     )
-    uw = w_user if w_user is not None else np.ones(idx.size)
-    lgy = gammaln(y + 1)
-    loglik = float(np.sum(uw * (y * np.log(np.where(y > 0, out.mu, 1.0)) - out.mu - lgy)))
-    loglik_null = None
-    if w_user is None:
-        m = float(y.mean())
-        loglik_null = float(np.sum(y * np.log(m) - m - lgy))
     record = FitRecord(
         parsed=parsed, coef_names=coef_names, beta=out.beta, vcov=V, vcov_label=spec.label,
         df_k=df_k, nobs_input=n_in, sample=sample, separated=separated, singleton=single,
         collinear=collinear, converged=out.converged, iterations=out.iterations,
-        demean_iterations=out.demean_iterations, deviance=out.deviance, loglik=loglik,
-        loglik_null=loglik_null, y=y, mu=out.mu, eta=out.eta, offset=off,
+        demean_iterations=out.demean_iterations, deviance=out.deviance, weights=w_user,
+        y=y, eta=out.eta, offset=off_s,
         X_kept=X[:, out.keep], fe=fe, fe_levels=fe_levels, offset_col=off_col,
     )
     return PPMLResult(record)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from labourlink.errors import EstimationError, InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, recover_fixef
@@ -37,12 +38,10 @@ class FitRecord:
     iterations: int
     demean_iterations: int
     deviance: float
-    loglik: float
-    loglik_null: float | None
+    weights: np.ndarray | None  # user weights of the estimation sample (None: unit)
     y: np.ndarray
-    mu: np.ndarray
-    eta: np.ndarray
-    offset: np.ndarray
+    eta: np.ndarray  # log of the fitted mean
+    offset: np.ndarray | None  # None: no offset
     X_kept: np.ndarray
     fe: FixedEffects | None
     fe_levels: tuple[tuple[FELevels, np.ndarray], ...]  # labels and level ids of ``fe`` codes
@@ -56,18 +55,21 @@ class PPMLResult:
     ``separated`` and ``singleton`` are boolean arrays aligned with the input rows.
     """
 
-    __slots__ = ("_r", "_tidy", "_summary")
+    __slots__ = ("_r", "_tidy", "_summary", "_loglik")
     _r: FitRecord
     _tidy: pd.DataFrame
     _summary: str | None
+    _loglik: tuple[float, float | None] | None
 
     def __init__(self, record: FitRecord, alpha: float = 0.05) -> None:
         object.__setattr__(self, "_r", record)
         se = np.sqrt(np.clip(np.diag(record.vcov), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = record.beta / se
-        p = 2 * ndtr(-np.abs(z))
-        q = float(ndtri(1 - alpha / 2))
+        # two-sided normal p-values 2 * Phi(-|z|) = erfc(|z| / sqrt 2) (no scipy import: the
+        # fit path stays free of scipy, ~0.4 s of import time)
+        p = np.array([math.erfc(abs(float(v)) / math.sqrt(2.0)) for v in z], dtype=np.float64)
+        q = NormalDist().inv_cdf(1 - alpha / 2)
         tidy = pd.DataFrame(
             {
                 "estimate": record.beta,
@@ -81,6 +83,7 @@ class PPMLResult:
         )
         object.__setattr__(self, "_tidy", tidy)
         object.__setattr__(self, "_summary", None)
+        object.__setattr__(self, "_loglik", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("PPMLResult is read-only")
@@ -160,17 +163,32 @@ class PPMLResult:
         """Poisson deviance of the fitted model."""
         return self._r.deviance
 
+    def _logliks(self) -> tuple[float, float | None]:
+        """(log-likelihood, that of the constant-mean model or None with weights), computed on
+        first use (one pass with ``lgamma`` per row: not worth it for fits that never ask)."""
+        if self._loglik is None:
+            from labourlink.gravity.irls import poisson_loglik
+
+            r = self._r
+            uw = r.weights if r.weights is not None else np.empty(0)
+            ll, ll_null = poisson_loglik(r.y, r.eta, uw)
+            object.__setattr__(self, "_loglik",
+                               (float(ll), None if r.weights is not None else float(ll_null)))
+        assert self._loglik is not None
+        return self._loglik
+
     @property
     def loglik(self) -> float:
         """Poisson log-likelihood."""
-        return self._r.loglik
+        return self._logliks()[0]
 
     @property
     def pseudo_r2(self) -> float | None:
         """McFadden pseudo R2 against a constant-only model (None with weights)."""
-        if self._r.loglik_null is None:
+        ll, ll_null = self._logliks()
+        if ll_null is None:
             return None
-        return float(1.0 - self._r.loglik / self._r.loglik_null)
+        return float(1.0 - ll / ll_null)
 
     @property
     def separated(self) -> np.ndarray:
@@ -201,7 +219,8 @@ class PPMLResult:
         r = self._r
         if r.fe is None:
             return {}
-        d = r.eta - r.offset - (r.X_kept @ r.beta if r.beta.size else 0.0)
+        d = r.eta - (r.offset if r.offset is not None else 0.0) - (
+            r.X_kept @ r.beta if r.beta.size else 0.0)
         alphas, ok = recover_fixef(d, r.fe)
         if not ok:
             raise EstimationError("fixed effects could not be recovered to 1e-12 (too many iterations)")
@@ -227,7 +246,7 @@ class PPMLResult:
             out[r.sample] = r.eta
             return np.exp(out) if type == "response" else out
         parsed = r.parsed
-        if r.offset_col is None and np.any(r.offset != 0):
+        if r.offset_col is None and r.offset is not None and np.any(r.offset != 0):
             raise EstimationError(
                 "the model was fitted with an offset array; predict(newdata) needs the offset "
                 "as a column: refit with offset='column_name'"

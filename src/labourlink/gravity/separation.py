@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 from labourlink.errors import InvalidArgumentError
 from labourlink.gravity.demean import FixedEffects, demean
@@ -91,50 +91,63 @@ def singletons(codes: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
 @njit(cache=True)
 def _fe_checks_kernel(codes: np.ndarray, y: np.ndarray, sample: np.ndarray, single: np.ndarray,
                       separated: np.ndarray, do_single: bool, do_fe: bool) -> None:
+    """Counts of rows and of positive rows per group, kept up to date as rows are dropped (one
+    pass to count, then passes that drop rows and decrement their groups' counts)."""
     q_n, n = codes.shape
     maxg = 1
     for q in range(q_n):
         for i in range(n):
             if sample[i] and codes[q, i] + 1 > maxg:
                 maxg = codes[q, i] + 1
-    cnt = np.zeros(maxg, dtype=np.int64)
-    flags = np.zeros(n, dtype=np.bool_)
+    cnt = np.zeros((q_n, maxg), dtype=np.int64)
+    pos = np.zeros((q_n, maxg), dtype=np.int64)
+    for i in range(n):
+        if sample[i]:
+            for q in range(q_n):
+                cnt[q, codes[q, i]] += 1
+                if y[i] > 0:
+                    pos[q, codes[q, i]] += 1
     while True:
         changed = False
         if do_single:
-            while True:  # as singletons(): one fixed effect at a time, to a fixed point
+            # as singletons(): rows alone in a group of any fixed effect, to a fixed point (the
+            # rows dropped do not depend on the order; counts are decremented as they go)
+            while True:
                 found = False
-                for q in range(q_n):
-                    cnt[:] = 0
-                    for i in range(n):
-                        if sample[i]:
-                            cnt[codes[q, i]] += 1
-                    for i in range(n):
-                        if sample[i] and cnt[codes[q, i]] == 1:
-                            single[i] = True
-                            sample[i] = False
-                            found = True
+                for i in range(n):
+                    if not sample[i]:
+                        continue
+                    alone = False
+                    for q in range(q_n):
+                        if cnt[q, codes[q, i]] == 1:
+                            alone = True
+                    if alone:
+                        single[i] = True
+                        sample[i] = False
+                        found = True
+                        for q in range(q_n):
+                            cnt[q, codes[q, i]] -= 1
+                            if y[i] > 0:
+                                pos[q, codes[q, i]] -= 1
                 if not found:
                     break
                 changed = True
-        if do_fe:  # as fe_separation(): every fixed effect on the same sample
-            any_sep = False
-            for q in range(q_n):
-                cnt[:] = 0
-                for i in range(n):
-                    if sample[i] and y[i] > 0:
-                        cnt[codes[q, i]] += 1
-                for i in range(n):
-                    if sample[i] and cnt[codes[q, i]] == 0:
-                        flags[i] = True
-                        any_sep = True
-            if any_sep:
-                for i in range(n):
-                    if flags[i]:
-                        flags[i] = False
-                        separated[i] = True
-                        sample[i] = False
-                changed = True
+        if do_fe:
+            # as fe_separation(): every fixed effect on the same sample; the rows dropped are
+            # zeros, which leave the counts of positive rows as they are
+            for i in range(n):
+                if not sample[i]:
+                    continue
+                sep = False
+                for q in range(q_n):
+                    if pos[q, codes[q, i]] == 0:
+                        sep = True
+                if sep:
+                    separated[i] = True
+                    sample[i] = False
+                    changed = True
+                    for q in range(q_n):
+                        cnt[q, codes[q, i]] -= 1
         if not changed:
             return
 
@@ -451,6 +464,102 @@ def _dual_check(m: np.ndarray, zero: np.ndarray, Xs: np.ndarray,
     if fe is not None:
         for q in range(fe.n_fe):
             viol = max(viol, float(np.abs(np.bincount(fe.codes[q], weights=m)).max()))
+    return low, viol
+
+
+FIT_RATIO = _DUAL_ZTOL / _DUAL_MARGIN
+"""Largest ratio of the violation of ``Z'm = 0`` to the least value of ``m`` on a zero row
+accepted by :func:`fit_certificate_values` (the ratio of the thresholds of :func:`_dual_check`)."""
+
+
+def fit_certificate_values(y: np.ndarray, X: np.ndarray, fe: FixedEffects | None,
+                           w: np.ndarray, resid: np.ndarray) -> tuple[float, float]:
+    """``(low, viol)`` of the dual certificate given by the last weighted least squares of IRLS.
+
+    IRLS regresses ``z`` on ``Z = [X, D]`` with weights ``w``; its weighted residual ``W r`` is
+    orthogonal to ``Z`` (normal equations). On a zero row ``z = eta_old - 1`` and the fit is
+    ``eta_new``, so ``m = -W r = w (1 + eta_new - eta_old)`` is positive unless the step lowered
+    ``eta`` by 1 or more there, which is what separated rows do at every iteration (their mean
+    goes to 0) and what converged fits without separation do not. ``m`` is then a dual
+    certificate that no row is separated as in :func:`_dual_check` (Gordan's alternative),
+    accepted when ``low > 0`` and ``viol <= FIT_RATIO * low`` (``low``: least value of ``m`` on a
+    zero row; ``viol``: violation of ``Z'm = 0`` measured as there). ``m`` has the scale of the
+    fitted means; only the ratio matters. When it fails nothing is concluded: the caller runs
+    the ReLU check.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+    X : ndarray, shape (n, k)
+        Regressors of the fit (kept columns).
+    fe : FixedEffects or None
+    w, resid : ndarray, shape (n,)
+        Weights and working residuals of the last weighted least squares of the fit.
+    """
+    fe_codes = fe.codes if fe is not None else np.zeros((0, len(y)), dtype=np.int32)
+    n_groups = fe.n_groups if fe is not None else np.zeros(0, dtype=np.int64)
+    X = np.asarray(X, dtype=np.float64)
+    n_chunks = int(get_num_threads()) if len(y) >= 100_000 else 1
+    low, viol = _fit_certificate_kernel(y, w, resid, X, fe_codes, n_groups, n_chunks)
+    return float(low), float(viol)
+
+
+@njit(parallel=True, cache=True)
+def _fit_certificate_kernel(y: np.ndarray, w: np.ndarray, resid: np.ndarray, X: np.ndarray,
+                            codes: np.ndarray, n_groups: np.ndarray,
+                            n_chunks: int) -> tuple[float, float]:
+    """:func:`_dual_check` of ``m = -w * resid`` with the columns of ``X`` scaled to at most 1
+    in absolute value, in one pass (``(inf, 0)`` without zero rows, ``(-inf, inf)`` when ``m``
+    is not finite)."""
+    n, k = X.shape
+    q_n = codes.shape[0]
+    offs = np.zeros(q_n + 1, dtype=np.int64)
+    for q in range(q_n):
+        offs[q + 1] = offs[q] + n_groups[q]
+    n_g = offs[q_n]
+    gs = np.zeros((n_chunks, n_g))
+    xm = np.zeros((n_chunks, k + 8))
+    xmax = np.zeros((n_chunks, k + 8))
+    lows = np.full(n_chunks, np.inf)
+    bad = np.zeros(n_chunks, dtype=np.bool_)
+    for t in prange(n_chunks):
+        lo = np.inf
+        for i in range((n * t) // n_chunks, (n * (t + 1)) // n_chunks):
+            mi = -(w[i] * resid[i])
+            if not np.isfinite(mi):
+                bad[t] = True
+            if y[i] == 0.0 and mi < lo:
+                lo = mi
+            for q in range(q_n):
+                gs[t, offs[q] + codes[q, i]] += mi
+            for j in range(k):
+                xm[t, j] += X[i, j] * mi
+                ax = abs(X[i, j])
+                if ax > xmax[t, j]:
+                    xmax[t, j] = ax
+        lows[t] = lo
+    low = np.inf
+    for t in range(n_chunks):
+        if bad[t]:
+            return -np.inf, np.inf
+        low = min(low, lows[t])
+    if low == np.inf:  # no zero row
+        return np.inf, 0.0
+    viol = 0.0
+    for j in range(k):
+        sj = 0.0
+        mx = 0.0
+        for t in range(n_chunks):
+            sj += xm[t, j]
+            mx = max(mx, xmax[t, j])
+        if mx == 0.0:
+            mx = 1.0
+        viol = max(viol, 0.1 * abs(sj) / mx)
+    for g in range(n_g):
+        v = 0.0
+        for t in range(n_chunks):
+            v += gs[t, g]
+        viol = max(viol, abs(v))
     return low, viol
 
 

@@ -90,6 +90,14 @@ def test_non_convergence_is_flagged(data: pd.DataFrame) -> None:
     assert "did not converge" in r.summary()
 
 
+def test_demeaning_short_of_its_tolerance_is_flagged_as_such(data: pd.DataFrame) -> None:
+    # one CG iteration per demeaning cannot reach 1e-13: IRLS stops, the result says why
+    with pytest.warns(ConvergenceWarning, match=r"demeaning did not reach fixef_tol=1e-13.*"
+                                                r"Loosen fixef_tol"):
+        r = ppml(data, FML, fixef_tol=1e-13, fixef_maxiter=1)
+    assert r.converged is False
+
+
 def test_collinear_regressors_dropped_and_reported(data: pd.DataFrame) -> None:
     df = data.assign(lmig2=2 * data["lmig"], dist_pair=data.groupby("pair")["ldist"].transform("first"))
     r = ppml(df, "trade ~ lmig + lmig2 + dist_pair + rta | exp^year + imp^year + pair")

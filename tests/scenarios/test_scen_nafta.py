@@ -37,7 +37,8 @@ def nafta(yotov_dir: Path) -> dict[str, object]:
     d["pair"] = d["pair_id"].astype(str)
     d.loc[d["exporter"] == d["importer"], "pair"] = "DOMESTIC"
     stage1 = ppml(d, "trade ~ rta | exporter^year + importer^year + pair", tol=1e-12,
-                  fixef_tol=1e-13)
+                  fixef_tol=1e-12)  # 1e-13 is beyond double precision on this panel
+    assert stage1.converged
     b_rta = float(stage1.coef()["rta"])
     fe = stage1.fixef()["pair"]
     # RTAsEffects.do stores the pair effects with `replace PAIR_FE`ijt' = PAIR_FE`ijt' * _b[...]`,

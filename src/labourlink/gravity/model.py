@@ -372,12 +372,15 @@ def _ppml(
     collinear = tuple(n for n, k in zip(names, out.keep, strict=True) if not k)
     coef_names = tuple(n for n, k in zip(names, out.keep, strict=True) if k)
     if not out.converged:
-        warnings.warn(
-            f"PPML {formula!r} did not converge in {out.iterations} IRLS iterations "
-            f"(tol={tol}); the result has converged=False. Raise max_iter or check the data",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+        if out.iterations < max_iter and not out.demean_converged:
+            why = (f"the fixed-effect demeaning did not reach fixef_tol={fixef_tol} (IRLS "
+                   f"stopped after {out.iterations} iterations at tol={tol}); the result has "
+                   "converged=False. Loosen fixef_tol (1e-12 is about what double precision "
+                   "allows on wide panels) or raise fixef_maxiter")
+        else:
+            why = (f"did not converge in {out.iterations} IRLS iterations (tol={tol}); the "
+                   "result has converged=False. Raise max_iter or check the data")
+        warnings.warn(f"PPML {formula!r}: {why}", ConvergenceWarning, stacklevel=2)
     V, df_k = compute_vcov(
         spec, Xd=out.Xd, w=out.w, resid=out.resid,
         fe_codes=fe.codes if fe is not None else np.empty((0, idx.size), dtype=np.int32),

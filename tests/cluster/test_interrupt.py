@@ -15,7 +15,11 @@ from pathlib import Path
 from cluster_helpers import HERE, computed
 
 SCRIPT = """
+import signal
 import sys
+# as in a terminal: Ctrl-C raises KeyboardInterrupt even when this test runs under a shell that
+# started it in the background (which ignores SIGINT, and children inherit that)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {here!r})
 from pathlib import Path
 from cluster_helpers import draw_task, numbers_frame

@@ -445,18 +445,21 @@ class Runner:
     def _stop(self, exc: BaseException, pending: set[Any], batch: list[tuple[Any, Any]],
               by_name: dict[str, Key], label: str, store: ResultsFile | None,
               done: dict[Key, Any], total: int, run: str = "") -> None:
-        """After an error: cancel what has not finished. After Ctrl-C: cancel what has not
-        started, let the tasks running on the workers finish and keep their results (a
-        second Ctrl-C stops at once), keep every result that finished but was not saved yet.
+        """After Ctrl-C or a failed task: cancel what has not started, let the tasks running on
+        the workers finish and keep their results (a second Ctrl-C stops at once), keep every
+        result that finished but was not saved yet. After any other error: cancel everything.
 
-        Without a race: the workers are told first that the run stops (a task of it that starts
-        afterwards returns at once without computing), then the scheduler is asked which tasks
-        it has handed to a worker or holds finished. Those are waited for and kept; the others
-        had not reached a worker and are cancelled. So no replicate is computed and thrown
-        away, and a resumed run computes each missing one exactly once."""
+        Without a race: after Ctrl-C the workers are told first that the run stops (a task of it
+        that starts afterwards returns at once without computing), then the scheduler is asked
+        which tasks it has handed to a worker or holds finished. Those are waited for and kept;
+        the others had not reached a worker and are cancelled. So no replicate is computed and
+        thrown away, and a resumed run computes each missing one exactly once. After a failed
+        task the workers are not told to stop: every task handed out before it (the scheduler
+        hands them out in key order) finishes and is kept."""
         client = self._client
         snapshot = [f for f in pending if by_name.get(f.key) not in done]
-        if client is None or not isinstance(exc, KeyboardInterrupt):
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if client is None or not (interrupted or isinstance(exc, ClusterError)):
             self._cancel(snapshot)
             return
         kept_before = len(done)
@@ -464,12 +467,12 @@ class Runner:
             for fut, out in batch:
                 if by_name.get(fut.key) not in done and fut.status == "finished":
                     self._salvage(fut, out, by_name, label, store, done, total)
-            running = self._started(run, [f.key for f in snapshot])
+            running = self._started(run if interrupted else None, [f.key for f in snapshot])
             self._cancel([f for f in snapshot if f.key not in running and f.status != "finished"])
             waiting = [f for f in snapshot if f.key in running or f.status == "finished"]
             if waiting:
                 n_run = sum(f.status != "finished" for f in waiting)
-                if n_run:
+                if n_run and interrupted:
                     self.console.print(f"Ctrl-C: stopping; waiting for the {n_run} running "
                                        f"{label} to finish (Ctrl-C again to stop now)",
                                        soft_wrap=True, markup=False, highlight=False)
@@ -485,6 +488,13 @@ class Runner:
             self.console.print("stopping now", markup=False, highlight=False)
         finally:
             self._cancel(snapshot)
+        if not interrupted:
+            # the error says how many finished: count those kept while stopping too
+            before = f"{kept_before} of {total} tasks finished"
+            if len(done) != kept_before and exc.args and before in str(exc.args[0]):
+                exc.args = (str(exc.args[0]).replace(
+                    before, f"{len(done)} of {total} tasks finished", 1), *exc.args[1:])
+            return
         where_kept = f"; they are kept in {store.path}" if store is not None else ""
         self.console.print(f"interrupted: {len(done)} of {total} {label} finished"
                            f"{where_kept} ({len(done) - kept_before} saved while stopping). "
@@ -507,12 +517,13 @@ class Runner:
             except Exception as err:  # noqa: BLE001 - already stopping
                 log.debug("cancelling: %s", err)
 
-    def _started(self, run: str, keys: list[str]) -> set[str]:
-        """Stop ``run`` on the workers, then return the keys the scheduler has handed to a
-        worker (``processing``) or holds finished (``memory``): every task that may have
-        called the task function is among them."""
+    def _started(self, run: str | None, keys: list[str]) -> set[str]:
+        """Stop ``run`` on the workers (unless None), then return the keys the scheduler has
+        handed to a worker (``processing``) or holds finished (``memory``): every task that may
+        have called the task function is among them."""
         try:
-            self.client.run(_stop_run, run)
+            if run is not None:
+                self.client.run(_stop_run, run)
             states = self.client.run_on_scheduler(_scheduler_states, keys)
         except Exception as err:  # noqa: BLE001 - then nothing is waited for
             log.debug("stopping the run on the workers: %s", err)

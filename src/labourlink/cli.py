@@ -81,10 +81,22 @@ def main() -> None:
     except typer.Abort:
         typer.secho("Aborted.", err=True)
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors (typer may vendor its own click)
+        if isinstance(exc, _click_exceptions()):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    """ClickException of click and, where typer ships its own copy, of typer's."""
+    import click
+
+    out: list[type[BaseException]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as TyperClickException
+    except ImportError:
+        pass
+    else:
+        out.append(TyperClickException)
+    return tuple(out)

@@ -22,7 +22,7 @@ def resolve_cmd(
     scheme: str = typer.Option(
         "any", "--scheme", "-s",
         help="Scheme of the values: any, iso3, iso2, m49, undesa, wb, wto, cepii, cow or name "
-             "[default: any]."),
+             "\\[default: any]."),
 ) -> None:
     """Print one line per value: the value, a tab, its ISO3 code (exit code 2 if any fails)."""
     from labourlink.countries import SCHEMES, resolve, resolver
@@ -60,7 +60,7 @@ def groups_cmd() -> None:
 @countries_app.command("members")
 def members_cmd(
     group: str = typer.Argument(..., help="Group code (see `labourlink countries groups`)."),
-    names: bool = typer.Option(False, "--names", help="Also print country names [default: off]."),
+    names: bool = typer.Option(False, "--names", help="Also print country names \\[default: off]."),
 ) -> None:
     """List the ISO3 codes of a grouping's members, one per line."""
     from labourlink.countries import country_table, group_members

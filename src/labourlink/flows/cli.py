@@ -36,19 +36,19 @@ MethodName = Literal["sd_drop_neg", "sd_rev_neg", "mig_rate", "da_min_open", "da
                      "da_pb_closed"]
 
 RevisionOpt = typer.Option(None, "--revision", "-r",
-                           help="UN DESA revision: 2024 or 2020 (never mixed) [default: the "
+                           help="UN DESA revision: 2024 or 2020 (never mixed) \\[default: the "
                            "newest in the store].")
 PeriodOpt = typer.Option(None, "--period", "-p",
-                         help="One period, e.g. 2015-2020 or 2020-2024 [default: every period].")
+                         help="One period, e.g. 2015-2020 or 2020-2024 \\[default: every period].")
 FormatOpt = typer.Option("table", "--format", "-f",
-                         help="table, csv, json or parquet [default: table].")
+                         help="table, csv, json or parquet \\[default: table].")
 OutOpt = typer.Option(None, "--out", "-o", dir_okay=False,
-                      help="Write to this file instead of stdout [default: stdout].")
+                      help="Write to this file instead of stdout \\[default: stdout].")
 StoreOpt = typer.Option(None, "--store", dir_okay=False,
-                        help="Store file [default: LABOURLINK_STORE or data/labourlink.duckdb].")
+                        help="Store file \\[default: LABOURLINK_STORE or data/labourlink.duckdb].")
 PbScaleOpt = typer.Option(None, "--pb-scale", min=1e-9,
                           help="Persons per pseudo-observation of da_pb_closed (an assumption; "
-                          "see the docs) [default: 100000]. Other values are computed on the "
+                          "see the docs) \\[default: 100000]. Other values are computed on the "
                           "fly instead of read from the store.")
 
 
@@ -71,11 +71,11 @@ def estimate_cmd(
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     top: int = typer.Option(20, "--top", min=1, help="Rows of the terminal table: the largest "
-                            "flows of each period [default: 20]. CSV/JSON/Parquet give all rows."),
+                            "flows of each period \\[default: 20]. CSV/JSON/Parquet give all rows."),
     pb_scale: float | None = PbScaleOpt,
     mig_rate_total: float | None = typer.Option(
         None, "--mig-rate-total", min=0, help="World total of moves shared out by mig_rate, "
-        "persons [default: the da_pb_closed total of each period]."),
+        "persons \\[default: the da_pb_closed total of each period]."),
     store: Path | None = StoreOpt,
 ) -> None:
     """Flows of one method: origin, destination, period_start, period_end, method, revision,
@@ -108,17 +108,17 @@ def corridors_cmd(
     group: str = typer.Option("ESCAP", "--group", "-g",
                               help="Group code (ESCAP, ENEA, SEA, SSWA, NCA, PACIFIC, ASEAN, "
                               "...), one ISO3 code or comma-separated ISO3 codes "
-                              "[default: ESCAP]."),
+                              "\\[default: ESCAP]."),
     revision: str | None = RevisionOpt,
     period: str | None = PeriodOpt,
     n: int = typer.Option(10, "--n", "-n", min=1,
-                          help="Corridors per side and period [default: 10]."),
+                          help="Corridors per side and period \\[default: 10]."),
     rank_by: MethodName = typer.Option("da_pb_closed", "--rank-by",
                                        help="Method that ranks the corridors "
-                                       "[default: da_pb_closed]."),
+                                       "\\[default: da_pb_closed]."),
     methods: str | None = typer.Option(None, "--methods",
                                        help="Comma-separated methods to compare "
-                                       "[default: all six]."),
+                                       "\\[default: all six]."),
     totals: bool = typer.Option(False, "--totals",
                                 help="Give the group's total flows per side, period and method "
                                 "instead of the corridors."),

@@ -12,15 +12,15 @@ def brief(
     group: str = typer.Option("ESCAP", "--group", "-g",
                               help="Country group of the region: the brief's region, the members "
                                    "briefed with --all and the comparison group of --country "
-                                   "[default: ESCAP]."),
+                                   "\\[default: ESCAP]."),
     revision: str | None = typer.Option(None, "--revision", "-r",
                                         help="UN DESA International Migrant Stock revision: 2024 "
-                                             "or 2020 [default: the newest in the store, 2024]."),
+                                             "or 2020 \\[default: the newest in the store, 2024]."),
     year: int | None = typer.Option(None, "--year", "-y",
                                     help="Headline year, a stock year of the revision "
-                                         "[default: the revision's latest, 2024 for 2024]."),
+                                         "\\[default: the revision's latest, 2024 for 2024]."),
     out: Path = typer.Option(Path("out"), "--out", "-o",
-                             help="Output folder [default: out/]."),
+                             help="Output folder \\[default: out/]."),
     country: str | None = typer.Option(None, "--country", "-c",
                                        help="Write the 2-4 page brief of one country (ISO3, e.g. "
                                             "PHL) instead of the regional brief: OUT/ISO3.html, "
@@ -29,22 +29,22 @@ def brief(
                                      help="Write the brief of every member of --group and "
                                           "OUT/index.html, in parallel."),
     workers: int | None = typer.Option(None, "--workers", min=1,
-                                       help="With --all: worker processes [default: the "
+                                       help="With --all: worker processes \\[default: the "
                                             "machine's cores]."),
     scheduler: str | None = typer.Option(None, "--scheduler",
                                          help="With --all: run the country briefs on a running "
                                               "Dask cluster, e.g. tcp://10.0.0.5:8786 (not with "
                                               "--workers)."),
     store: Path | None = typer.Option(None, "--store", envvar="LABOURLINK_STORE",
-                                      help="DuckDB store [default: LABOURLINK_STORE or "
+                                      help="DuckDB store \\[default: LABOURLINK_STORE or "
                                            "data/labourlink.duckdb]."),
     no_build: bool = typer.Option(False, "--no-build",
-                                  help="Do not build/refresh the store first [default: build "
+                                  help="Do not build/refresh the store first \\[default: build "
                                        "when the raw files changed]."),
-    no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF [default: write it]."),
+    no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF \\[default: write it]."),
     draws: int = typer.Option(20, "--draws", min=0, max=200,
                               help="Regional brief: Monte Carlo draws of each scenario's "
-                                   "intervals [default: 20]."),
+                                   "intervals \\[default: 20]."),
 ) -> None:
     """Write the brief as a publication: OUT/brief.html (self-contained), OUT/brief.pdf and
     OUT/tables/*.csv, on the 2024 revision by default.

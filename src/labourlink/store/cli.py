@@ -20,9 +20,9 @@ data_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DataDirOpt = typer.Option(None, "--data-dir", help="Raw files folder [default: LABOURLINK_DATA_DIR "
+DataDirOpt = typer.Option(None, "--data-dir", help="Raw files folder \\[default: LABOURLINK_DATA_DIR "
                           "or ../shared/data/raw]", file_okay=False)
-StoreOpt = typer.Option(None, "--store", help="Store file [default: LABOURLINK_STORE or "
+StoreOpt = typer.Option(None, "--store", help="Store file \\[default: LABOURLINK_STORE or "
                         "data/labourlink.duckdb]", dir_okay=False)
 
 

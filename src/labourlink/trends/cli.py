@@ -38,19 +38,19 @@ trends_app = typer.Typer(
 Format = Literal["table", "csv", "json", "parquet"]
 
 GroupOpt = typer.Option("ESCAP", "--group", "-g",
-                        help="Group code, ISO3 code or comma-separated ISO3 codes [default: ESCAP].")
-FromOpt = typer.Option(None, "--from", help="First year [default: first year with data, 1990 for "
+                        help="Group code, ISO3 code or comma-separated ISO3 codes \\[default: ESCAP].")
+FromOpt = typer.Option(None, "--from", help="First year \\[default: first year with data, 1990 for "
                        "stocks].")
-ToOpt = typer.Option(None, "--to", help="Last year [default: last year with data, 2020 for stocks].")
+ToOpt = typer.Option(None, "--to", help="Last year \\[default: last year with data, 2020 for stocks].")
 FormatOpt = typer.Option("table", "--format", "-f",
-                         help="Output format: table, csv, json or parquet [default: table].")
+                         help="Output format: table, csv, json or parquet \\[default: table].")
 OutOpt = typer.Option(None, "--out", "-o", dir_okay=False,
-                      help="Write to this file instead of stdout [default: stdout].")
+                      help="Write to this file instead of stdout \\[default: stdout].")
 StoreOpt = typer.Option(None, "--store", dir_okay=False,
-                        help="Store file [default: LABOURLINK_STORE or data/labourlink.duckdb].")
+                        help="Store file \\[default: LABOURLINK_STORE or data/labourlink.duckdb].")
 RevisionOpt = typer.Option(None, "--revision", "-r",
                            help="UN DESA International Migrant Stock revision: 2024 or 2020 "
-                           "[default: the newest in the store, 2024]. One revision per output, "
+                           "\\[default: the newest in the store, 2024]. One revision per output, "
                            "never mixed (the 2024 revision restates 1990-2020).")
 SourceOpt = typer.Option(None, "--source", hidden=True,
                          help="Older spelling of --revision: a migrant_stock source id "
@@ -172,7 +172,7 @@ def overview_cmd(
     end: int | None = ToOpt,
     year: int | None = typer.Option(None, "--year", "-y",
                                     help="One stock year (JSON output is then one object) "
-                                    "[default: every year from --from to --to]."),
+                                    "\\[default: every year from --from to --to]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     revision: str | None = RevisionOpt,
@@ -200,13 +200,13 @@ def overview_cmd(
 def corridors_cmd(
     group: str = GroupOpt,
     start: int | None = typer.Option(1990, "--from", help="Base year of the change columns "
-                                     "[default: 1990]."),
-    end: int | None = typer.Option(None, "--to", help="Year ranked [default: the revision's "
+                                     "\\[default: 1990]."),
+    end: int | None = typer.Option(None, "--to", help="Year ranked \\[default: the revision's "
                                    "latest, 2024]."),
     side: Literal["destination", "origin", "either", "within"] = typer.Option(
         "destination", "--side", help="Corridors into the group (destination), out of it "
-        "(origin), touching it (either) or inside it (within) [default: destination]."),
-    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors [default: 10]."),
+        "(origin), touching it (either) or inside it (within) \\[default: destination]."),
+    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors \\[default: 10]."),
     world: bool = typer.Option(False, "--world", help="Rank all corridors of the world "
                                "(ignores --group and --side)."),
     fmt: Format = FormatOpt,
@@ -233,15 +233,15 @@ def remittances_cmd(
     start: int | None = FromOpt,
     end: int | None = ToOpt,
     by: Literal["country", "group"] = typer.Option(
-        "country", "--by", help="One row per country and year, or group sums [default: country]."),
+        "country", "--by", help="One row per country and year, or group sums \\[default: country]."),
     top: int | None = typer.Option(None, "--top", min=1,
                                    help="Instead: the N most remittance-dependent members "
-                                   "(received, % of GDP) in --to [default: latest year]."),
+                                   "(received, % of GDP) in --to \\[default: latest year]."),
     world: bool = typer.Option(False, "--world", help="With --top: rank every country, not only "
                                "the group's members."),
     series: Literal["wdi_remittances", "gdiviz_wdi_2024", "knomad_2023"] = typer.Option(
         "wdi_remittances", "--series", help="Remittance source: wdi_remittances (WDI, May 2023), "
-        "gdiviz_wdi_2024 (WDI 2024 vintage) or knomad_2023 [default: wdi_remittances]."),
+        "gdiviz_wdi_2024 (WDI 2024 vintage) or knomad_2023 \\[default: wdi_remittances]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     revision: str | None = RevisionOpt,
@@ -272,13 +272,13 @@ def remittance_corridors_cmd(
     group: str = GroupOpt,
     side: Literal["receiving", "sending", "either", "within"] = typer.Option(
         "receiving", "--side", help="Corridors paying into the group (receiving), paid out of it "
-        "(sending), touching it (either) or inside it (within) [default: receiving]."),
-    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors [default: 10]."),
+        "(sending), touching it (either) or inside it (within) \\[default: receiving]."),
+    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors \\[default: 10]."),
     world: bool = typer.Option(False, "--world", help="Rank all corridors of the world "
                                "(ignores --group and --side)."),
     matrix: str | None = typer.Option(None, "--matrix", help="Bilateral remittance matrix: 2021 "
                                       "(KNOMAD/World Bank, December 2022) or 2017 (World Bank, "
-                                      "April 2018) [default: the newest in the store, 2021]."),
+                                      "April 2018) \\[default: the newest in the store, 2021]."),
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     store: Path | None = StoreOpt,

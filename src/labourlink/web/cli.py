@@ -31,25 +31,25 @@ def bind_notice(host: str, port: int) -> str:
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host",
-                             help="Interface to bind [default: 127.0.0.1, this machine only]. "
+                             help="Interface to bind \\[default: 127.0.0.1, this machine only]. "
                                   "Another address makes the dashboard reachable from the "
                                   "network (it says so when it starts)."),
     port: int = typer.Option(8000, "--port", "-p", min=0, max=65535,
-                             help="TCP port (0 picks a free one) [default: 8000]."),
+                             help="TCP port (0 picks a free one) \\[default: 8000]."),
     store: Path | None = typer.Option(None, "--store", envvar="LABOURLINK_STORE",
-                                      help="DuckDB store, opened read-only [default: "
+                                      help="DuckDB store, opened read-only \\[default: "
                                            "LABOURLINK_STORE or data/labourlink.duckdb]."),
     revision: str | None = typer.Option(None, "--revision",
                                         help="UN DESA migrant stock revision shown by default: "
-                                             "2024 or 2020 [default: 2024, or the newest the "
+                                             "2024 or 2020 \\[default: 2024, or the newest the "
                                              "store holds]. Pages and API calls can ask for the "
                                              "other with ?revision=."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=8,
                              help="Worker processes for long jobs (scenario runs, model "
-                                  "estimates) [default: 1]; reads never wait for them."),
+                                  "estimates) \\[default: 1]; reads never wait for them."),
     queue: int = typer.Option(4, "--queue", min=0, max=100,
                               help="Long jobs allowed to wait for a worker; more get HTTP 429 "
-                                   "with Retry-After [default: 4]."),
+                                   "with Retry-After \\[default: 4]."),
 ) -> None:
     """Serve the dashboard (overview map, corridors, country profiles, models, agreement designer,
     trade agreements, governance) and the JSON API (OpenAPI at /openapi.json) from the store,

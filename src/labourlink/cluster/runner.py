@@ -201,7 +201,7 @@ def _execute(key: Any, *, fn: TaskFunction, ref: DataRef | TaskData,
     return {"value": value, "seconds": time.perf_counter() - t0, "worker": where()}
 
 
-def _stop_run(run: str, dask_worker: Any = None) -> None:
+def _stop_run(run: str) -> None:
     """``Client.run`` helper: tasks of ``run`` that start on this worker from now on skip."""
     _STOPPED_RUNS.add(run)
 
@@ -210,6 +210,11 @@ def _scheduler_states(keys: list[str], dask_scheduler: Any = None) -> dict[str, 
     """``Client.run_on_scheduler`` helper: the scheduler's state of each task key."""
     tasks = dask_scheduler.tasks
     return {k: (tasks[k].state if k in tasks else "forgotten") for k in keys}
+
+
+class _TaskFailed(ClusterError):
+    """A task raised: the message names it; :meth:`Runner._run` adds how many finished once
+    the run has stopped."""
 
 
 def _slug(text: str) -> str:
@@ -430,7 +435,7 @@ class Runner:
                     while batch:
                         fut, out = batch[0]
                         key = by_name[fut.key]
-                        self._take(fut, out, key, label, store, done, total)
+                        self._take(fut, out, key, label, store, done)
                         batch.pop(0)
                         pending.discard(fut)
                         fut.release()
@@ -440,6 +445,10 @@ class Runner:
                     bar.info(f"{self._n_workers()} workers")
             except BaseException as exc:
                 self._stop(exc, pending, batch, by_name, label, store, done, total, prefix)
+                if isinstance(exc, _TaskFailed):
+                    kept = f" and are kept in {store.path}" if store is not None else ""
+                    raise ClusterError(f"{exc}. {len(done)} of {total} tasks finished"
+                                       f"{kept}") from exc.__cause__
                 raise
 
     def _stop(self, exc: BaseException, pending: set[Any], batch: list[tuple[Any, Any]],
@@ -459,14 +468,14 @@ class Runner:
         client = self._client
         snapshot = [f for f in pending if by_name.get(f.key) not in done]
         interrupted = isinstance(exc, KeyboardInterrupt)
-        if client is None or not (interrupted or isinstance(exc, ClusterError)):
+        if client is None or not (interrupted or isinstance(exc, _TaskFailed)):
             self._cancel(snapshot)
             return
         kept_before = len(done)
         try:
             for fut, out in batch:
                 if by_name.get(fut.key) not in done and fut.status == "finished":
-                    self._salvage(fut, out, by_name, label, store, done, total)
+                    self._salvage(fut, out, by_name, label, store, done)
             running = self._started(run if interrupted else None, [f.key for f in snapshot])
             self._cancel([f for f in snapshot if f.key not in running and f.status != "finished"])
             waiting = [f for f in snapshot if f.key in running or f.status == "finished"]
@@ -483,18 +492,13 @@ class Runner:
                         out = fut.result()
                     except Exception:  # noqa: BLE001 - a failed task is simply not kept
                         continue
-                    self._salvage(fut, out, by_name, label, store, done, total)
+                    self._salvage(fut, out, by_name, label, store, done)
         except KeyboardInterrupt:
             self.console.print("stopping now", markup=False, highlight=False)
         finally:
             self._cancel(snapshot)
         if not interrupted:
-            # the error says how many finished: count those kept while stopping too
-            before = f"{kept_before} of {total} tasks finished"
-            if len(done) != kept_before and exc.args and before in str(exc.args[0]):
-                exc.args = (str(exc.args[0]).replace(
-                    before, f"{len(done)} of {total} tasks finished", 1), *exc.args[1:])
-            return
+            return  # the error says how many finished (see _run)
         where_kept = f"; they are kept in {store.path}" if store is not None else ""
         self.console.print(f"interrupted: {len(done)} of {total} {label} finished"
                            f"{where_kept} ({len(done) - kept_before} saved while stopping). "
@@ -502,11 +506,11 @@ class Runner:
                            soft_wrap=True, markup=False, highlight=False)
 
     def _salvage(self, fut: Any, out: Any, by_name: dict[str, Key], label: str,
-                 store: ResultsFile | None, done: dict[Key, Any], total: int) -> None:
+                 store: ResultsFile | None, done: dict[Key, Any]) -> None:
         if isinstance(out, dict) and out.get("skipped"):
             return  # started after the stop: nothing was computed
         try:
-            self._take(fut, out, by_name[fut.key], label, store, done, total)
+            self._take(fut, out, by_name[fut.key], label, store, done)
         except ClusterError:
             pass  # only intact results are kept
 
@@ -531,16 +535,14 @@ class Runner:
         return {k for k, st in states.items() if st in ("processing", "memory")}
 
     def _take(self, fut: Any, out: Any, key: Key, label: str, store: ResultsFile | None,
-              done: dict[Key, Any], total: int) -> None:
+              done: dict[Key, Any]) -> None:
         """Check one finished future's outcome, save its value."""
         if fut.status == "error" or isinstance(out, BaseException):
             exc = out if isinstance(out, BaseException) else fut.exception()
             if isinstance(exc, ClusterError):
                 raise ClusterError(str(exc)) from None
-            kept = f" and are kept in {store.path}" if store is not None else ""
-            raise ClusterError(f"{label}: task {key!r} failed on {self.options.describe()}: "
-                               f"{type(exc).__name__}: {exc}. {len(done)} of {total} tasks "
-                               f"finished{kept}") from exc
+            raise _TaskFailed(f"{label}: task {key!r} failed on {self.options.describe()}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         if fut.status != "finished" or not isinstance(out, dict):
             raise ClusterError(f"{label}: task {key!r} was {fut.status} (the scheduler lost "
                                "it); run again to resume")

@@ -389,12 +389,9 @@ class PresetBootstrap:
 
     def tidy(self) -> pd.DataFrame:
         """Long table: model, term and the columns of :meth:`BootstrapResult.tidy`."""
-        parts = []
-        for label, b in self.models.items():
-            t = b.tidy().reset_index()
-            t.insert(0, "model", label)
-            parts.append(t)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        from labourlink.gravity.presets import stack_tidy
+
+        return stack_tidy(self.models)
 
     def to_frame(self) -> pd.DataFrame:
         """Same as :meth:`tidy`."""
@@ -414,9 +411,12 @@ class PresetBootstrap:
         return recs
 
 
-def _bootstrap_run(run: Any, df: pd.DataFrame, specs: Sequence[Any], replicates: int, seed: int,
-                   options: RunnerOptions | None, runner: Runner | None,
-                   results_dir: Path | None, prefix: str) -> PresetBootstrap:
+def bootstrap_run(run: Any, df: pd.DataFrame, specs: Sequence[Any], replicates: int, seed: int,
+                  options: RunnerOptions | None, runner: Runner | None,
+                  results_dir: Path | None, prefix: str) -> PresetBootstrap:
+    """Bootstrap each PPML model ``specs`` of a fitted ``run`` (a
+    :class:`labourlink.gravity.presets.PresetRun` estimated on ``df``); ``prefix``: the preset's
+    name, or ``"formula"``."""
     cl = cluster_column(run.vcov, list(df.columns))
     own = runner is None
     rn = runner if runner is not None else Runner(options)
@@ -463,7 +463,7 @@ def bootstrap_preset(name: str, con: duckdb.DuckDBPyConnection | None = None, *,
         df = P.load_data(dname, con, years or p.years, revision)
         df.attrs["panel"] = dname
     run = P.run_preset(name, con, data=df, vcov=vcov)
-    return _bootstrap_run(run, df, p.models, replicates, seed, options, runner, results_dir,
+    return bootstrap_run(run, df, p.models, replicates, seed, options, runner, results_dir,
                           name)
 
 
@@ -484,66 +484,5 @@ def bootstrap_formula(formula: str, data: str | pd.DataFrame = "wto",
         df.attrs["panel"] = data
     run = P.run_formula(formula, df, con, vcov=vcov)
     spec = P.ModelSpec(formula, formula, "ppml")
-    return _bootstrap_run(run, df, [spec], replicates, seed, options, runner, results_dir,
+    return bootstrap_run(run, df, [spec], replicates, seed, options, runner, results_dir,
                           "formula")
-
-
-# --- the CLI ---------------------------------------------------------------------------------------
-def cli_estimate(preset: str | None, formula: str | None, data: str | None, vcov: str | None,
-                 years: Sequence[int] | None, fmt: str, replicates: int, seed: int,
-                 options: RunnerOptions, store: Path | None, elasticities: bool,
-                 revision: str | None = None) -> None:
-    """``labourlink estimate ... --bootstrap N``: the analytic fits, then the bootstrap of each
-    model on the runner, printed as the format asks."""
-    import json
-
-    import typer
-    from rich.console import Console
-
-    from labourlink.gravity import presets as P
-    from labourlink.store import connect
-
-    what = f"formula {formula!r}" if formula is not None else f"preset {preset!r}"
-    con = connect(store)
-    try:
-        with warnings.catch_warnings(record=True) as caught, Console(stderr=True).status(
-                f"estimating {what} (building the panel, then PPML-HDFE)..."):
-            warnings.simplefilter("always")
-            if formula is not None:
-                dname = data or "wto"
-                df = P.load_data(dname, con, years, revision)
-                df.attrs["panel"] = dname
-                run = P.run_formula(formula, df, con, vcov=vcov or "cluster:pair")
-                specs: Sequence[Any] = [P.ModelSpec(formula, formula, "ppml")]
-                prefix = "formula"
-            else:
-                assert preset is not None
-                p = P.get_preset(preset)
-                dname = data or p.data
-                df = P.load_data(dname, con, years or p.years, revision)
-                df.attrs["panel"] = dname
-                run = P.run_preset(preset, con, data=df, vcov=vcov)
-                specs, prefix = p.models, preset
-        for w_ in caught:
-            typer.secho(f"warning: {w_.message}", err=True, fg=typer.colors.YELLOW)
-    finally:
-        con.close()
-    pb = _bootstrap_run(run, df, specs, replicates, seed, options, None, None, prefix)
-    if fmt == "json":
-        typer.echo(json.dumps(pb.to_json_records(), indent=2))
-        return
-    from labourlink.report.tables import etable
-
-    title = (f"{run.preset}: {P.PRESETS.get(run.preset, run.preset)} (data: {run.data}; "
-             f"vcov: {run.vcov})")
-    typer.echo(etable(run.models, fmt, title=title))
-    typer.echo("")
-    typer.echo(pb.summary())
-    if elasticities or fmt in ("table", "md"):
-        el = P.elasticity_table(run)
-        if len(el):
-            typer.echo("")
-            typer.echo("Migration-trade elasticities (95% CI, analytic):")
-            for _, r in el.iterrows():
-                typer.echo(f"  {r['model']} / {r['effect']}: {r['elasticity']:.4f} "
-                           f"[{r['conf_low']:.4f}, {r['conf_high']:.4f}]. {r['literature']}")

@@ -105,39 +105,48 @@ def estimate(
                                    "or --formula")
     if preset is not None and formula is not None:
         raise InvalidArgumentError("--formula", formula, "either a PRESET or --formula, not both")
-    if bootstrap:
-        from labourlink.gravity.bootstrap import cli_estimate
-
-        cli_estimate(preset, formula, data, vcov, _parse_years(years), fmt.value, bootstrap, seed,
-                     runner_options(workers, scheduler), store, elasticities, revision)
-        return
-    if workers is not None or scheduler is not None:
+    if not bootstrap and (workers is not None or scheduler is not None):
         raise InvalidArgumentError("--workers/--scheduler", workers or scheduler,
                                    "--bootstrap N as well (they say where the replicates run)")
+    options = runner_options(workers, scheduler) if bootstrap else None  # checked before fitting
+    from rich.console import Console
+
     from labourlink.store import connect
 
+    yrs = _parse_years(years)
+    what = f"formula {formula!r}" if formula is not None else f"preset {preset!r}"
     con = connect(store)
     try:
-        yrs = _parse_years(years)
-        from rich.console import Console
-
-        what = f"formula {formula!r}" if formula is not None else f"preset {preset!r}"
         with warnings.catch_warnings(record=True) as caught, Console(stderr=True).status(
                 f"estimating {what} (building the panel, then PPML-HDFE)..."):
             warnings.simplefilter("always")
             if formula is not None:
-                run = P.run_formula(formula, data or "wto", con, vcov=vcov or "cluster:pair",
-                                    years=yrs, revision=revision)
+                dname = data or "wto"
+                df = P.load_data(dname, con, yrs, revision)
+                df.attrs["panel"] = dname
+                run = P.run_formula(formula, df, con, vcov=vcov or "cluster:pair")
+                specs: list[P.ModelSpec] = [P.ModelSpec(formula, formula, "ppml")]
+                prefix = "formula"
             else:
                 assert preset is not None
-                run = P.run_preset(preset, con, data=data, vcov=vcov, years=yrs,
-                                   revision=revision)
+                p = P.get_preset(preset)
+                dname = data or p.data
+                df = P.load_data(dname, con, yrs or p.years, revision)
+                df.attrs["panel"] = dname
+                run = P.run_preset(preset, con, data=df, vcov=vcov)
+                specs, prefix = list(p.models), preset
         for w_ in caught:
             typer.secho(f"warning: {w_.message}", err=True, fg=typer.colors.YELLOW)
     finally:
         con.close()
+    boot = None
+    if bootstrap:
+        from labourlink.gravity.bootstrap import bootstrap_run
+
+        boot = bootstrap_run(run, df, specs, bootstrap, seed, options, None, None, prefix)
     if fmt == OutFormat.json:
-        typer.echo(json.dumps(run.to_json_records(), indent=2))
+        recs = boot.to_json_records() if boot is not None else run.to_json_records()
+        typer.echo(json.dumps(recs, indent=2))
         return
     from labourlink.report.tables import etable
 
@@ -145,11 +154,15 @@ def estimate(
     title = (f"{run.preset}: {P.PRESETS.get(run.preset, run.preset)} (data: {run.data}; "
              f"vcov: {run.vcov}{stocks})")
     typer.echo(etable(run.models, fmt.value, title=title))
+    if boot is not None:
+        typer.echo("")
+        typer.echo(boot.summary())
     if elasticities or fmt in (OutFormat.table, OutFormat.md):
         el = P.elasticity_table(run)
         if len(el):
             typer.echo("")
-            typer.echo("Migration-trade elasticities (95% CI):")
+            typer.echo("Migration-trade elasticities (95% CI" +
+                       (", analytic):" if boot is not None else "):"))
             for _, r in el.iterrows():
                 typer.echo(f"  {r['model']} / {r['effect']}: {r['elasticity']:.4f} "
                            f"[{r['conf_low']:.4f}, {r['conf_high']:.4f}]. {r['literature']}")

@@ -359,6 +359,17 @@ def get_preset(name: str) -> Preset:
 Result = Any  # PPMLResult or OLSResult (duck-typed: tidy(), nobs, converged, separated)
 
 
+def stack_tidy(models: Mapping[str, Any]) -> pd.DataFrame:
+    """The ``tidy()`` tables of labelled results, one under another, with a ``model`` column
+    first (empty frame when there are none)."""
+    parts = []
+    for label, res in models.items():
+        t = res.tidy().reset_index()
+        t.insert(0, "model", label)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 @dataclass(frozen=True)
 class PresetRun:
     """The fitted models of one preset: ``models`` maps labels to results."""
@@ -371,12 +382,7 @@ class PresetRun:
 
     def tidy(self) -> pd.DataFrame:
         """Long table of every model: model, term, estimate, std_error, ..., conf_high."""
-        parts = []
-        for label, res in self.models.items():
-            t = res.tidy().reset_index()
-            t.insert(0, "model", label)
-            parts.append(t)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return stack_tidy(self.models)
 
     def to_frame(self) -> pd.DataFrame:
         """Same as :meth:`tidy` (one row per model and term)."""

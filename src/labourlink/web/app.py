@@ -45,12 +45,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from labourlink import __version__
-from labourlink.errors import InvalidArgumentError, LabourlinkError, UnknownCountryError
+from labourlink.errors import InvalidArgumentError, LabourlinkError
 from labourlink.report.mobility import MAX_MOBILITY_DRAWS
-from labourlink.report.scenario import MAX_DRAWS, ScenarioUnavailable
+from labourlink.report.scenario import MAX_DRAWS
 from labourlink.store.revisions import stock_source
 from labourlink.web import designer, queries
-from labourlink.web.jobs import Busy, JobFailed, JobRunner, Unavailable
+from labourlink.web.jobs import Busy, JobFailed, JobRunner, Unavailable, status_of
 from labourlink.web.state import Snapshot, StoreReloading, StoreWatcher
 
 log = logging.getLogger(__name__)
@@ -190,13 +190,7 @@ def _status_for(exc: LabourlinkError) -> int:
         return 503
     if isinstance(exc, JobFailed):
         return exc.status
-    if isinstance(exc, UnknownCountryError):
-        return 404
-    if isinstance(exc, ScenarioUnavailable):
-        return 409
-    if isinstance(exc, InvalidArgumentError):
-        return 422
-    return 400
+    return status_of(exc)
 
 
 class ResponseCache:

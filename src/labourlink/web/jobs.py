@@ -81,7 +81,8 @@ def _worker_con(store: str, identity: tuple[int, ...]) -> duckdb.DuckDBPyConnect
     return con
 
 
-def _status_of(exc: LabourlinkError) -> int:
+def status_of(exc: LabourlinkError) -> int:
+    """HTTP status of a labourlink error raised by an analysis (404, 409, 422 or 400)."""
     from labourlink.errors import InvalidArgumentError, UnknownCountryError
     from labourlink.report.scenario import ScenarioUnavailable
 
@@ -105,7 +106,7 @@ def run_job(kind: str, payload: dict[str, Any], store: str,
         return {"result": fn(con.cursor(), **payload)}
     except LabourlinkError as exc:
         name = getattr(exc, "name", None)
-        return {"error": {"status": _status_of(exc), "message": str(exc),
+        return {"error": {"status": status_of(exc), "message": str(exc),
                           "loc": [name] if isinstance(name, str) else [],
                           "kind": type(exc).__name__}}
 

@@ -29,6 +29,7 @@ Rules (``shared/design/publication.md``):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -183,26 +184,25 @@ def share_pct_text(share: float, digits: int = 1) -> str:
     return "no data" if is_missing(share) else pct_text(100.0 * float(share), digits)
 
 
-def change_persons_text(v: float) -> str:
-    """A signed change of persons: ``+1.3 million``, ``−2,100``, ``no change``."""
+def _signed_change(v: float, text: Callable[[float], str], zero: str) -> str:
+    """``+``/minus and ``text(|v|)``; ``no change`` when ``text`` rounds it to ``zero``."""
     if is_missing(v):
         return "no data"
     f = float(v)
-    body = persons_text(abs(f))
-    if body == "0":
+    body = text(abs(f))
+    if body == zero:
         return "no change"
     return ("+" if f > 0 else MINUS) + body
+
+
+def change_persons_text(v: float) -> str:
+    """A signed change of persons: ``+1.3 million``, ``−2,100``, ``no change``."""
+    return _signed_change(v, persons_text, "0")
 
 
 def change_usd_text(v_usd: float) -> str:
     """A signed change of money: ``+US$ 1.2 billion``, ``−US$ 25.3 million``, ``no change``."""
-    if is_missing(v_usd):
-        return "no data"
-    f = float(v_usd)
-    body = usd_text(abs(f))
-    if body == "US$ 0":
-        return "no change"
-    return ("+" if f > 0 else MINUS) + body
+    return _signed_change(v_usd, usd_text, "US$ 0")
 
 
 def change_pct_text(v: float, digits: int = 1) -> str:

@@ -41,7 +41,7 @@ GroupOpt = typer.Option("ESCAP", "--group", "-g",
                         help="Group code, ISO3 code or comma-separated ISO3 codes \\[default: ESCAP].")
 FromOpt = typer.Option(None, "--from", help="First year \\[default: first year with data, 1990 for "
                        "stocks].")
-ToOpt = typer.Option(None, "--to", help="Last year \\[default: last year with data, 2020 for stocks].")
+ToOpt = typer.Option(None, "--to", help="Last year \\[default: last year with data, 2024 for stocks of the 2024 revision].")
 FormatOpt = typer.Option("table", "--format", "-f",
                          help="Output format: table, csv, json or parquet \\[default: table].")
 OutOpt = typer.Option(None, "--out", "-o", dir_okay=False,
@@ -55,6 +55,9 @@ RevisionOpt = typer.Option(None, "--revision", "-r",
 SourceOpt = typer.Option(None, "--source", hidden=True,
                          help="Older spelling of --revision: a migrant_stock source id "
                          "(undesa_ims2024, undesa_ims2020, undesa_ims2019).")
+CorridorsNOpt = typer.Option(10, "--n", "-n", min=1, help="Number of corridors \\[default: 10].")
+CorridorsWorldOpt = typer.Option(False, "--world", help="Rank all corridors of the world "
+                                 "(ignores --group and --side).")
 
 
 def _group_arg(group: str) -> str | list[str]:
@@ -206,9 +209,8 @@ def corridors_cmd(
     side: Literal["destination", "origin", "either", "within"] = typer.Option(
         "destination", "--side", help="Corridors into the group (destination), out of it "
         "(origin), touching it (either) or inside it (within) \\[default: destination]."),
-    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors \\[default: 10]."),
-    world: bool = typer.Option(False, "--world", help="Rank all corridors of the world "
-                               "(ignores --group and --side)."),
+    n: int = CorridorsNOpt,
+    world: bool = CorridorsWorldOpt,
     fmt: Format = FormatOpt,
     out: Path | None = OutOpt,
     revision: str | None = RevisionOpt,
@@ -273,9 +275,8 @@ def remittance_corridors_cmd(
     side: Literal["receiving", "sending", "either", "within"] = typer.Option(
         "receiving", "--side", help="Corridors paying into the group (receiving), paid out of it "
         "(sending), touching it (either) or inside it (within) \\[default: receiving]."),
-    n: int = typer.Option(10, "--n", "-n", min=1, help="Number of corridors \\[default: 10]."),
-    world: bool = typer.Option(False, "--world", help="Rank all corridors of the world "
-                               "(ignores --group and --side)."),
+    n: int = CorridorsNOpt,
+    world: bool = CorridorsWorldOpt,
     matrix: str | None = typer.Option(None, "--matrix", help="Bilateral remittance matrix: 2021 "
                                       "(KNOMAD/World Bank, December 2022) or 2017 (World Bank, "
                                       "April 2018) \\[default: the newest in the store, 2021]."),

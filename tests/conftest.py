@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +67,11 @@ def store_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 os.environ.setdefault("MPLBACKEND", "Agg")
 # caches written by code under test (e.g. estimated scenario coefficients) stay in test-output/
 os.environ["XDG_CACHE_HOME"] = str(OUTPUT / "cache")
+
+
+@pytest.fixture(scope="module")
+def store_con(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the real store, one per test module."""
+    c = duckdb.connect(str(store), read_only=True)
+    yield c
+    c.close()

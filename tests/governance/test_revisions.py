@@ -17,10 +17,8 @@ from labourlink.governance.registry import load_registry
 
 
 @pytest.fixture(scope="module")
-def con(real_store: Path):
-    c = duckdb.connect(str(real_store), read_only=True)
-    yield c
-    c.close()
+def con(store_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return store_con
 
 
 @pytest.fixture(scope="module")

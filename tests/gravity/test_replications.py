@@ -10,8 +10,6 @@ N and R2 is checked to the published rounding, the fixest example to its six pub
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pandas as pd
 import pytest
@@ -33,10 +31,8 @@ def close(value: float, published: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def con(store: Path) -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect(str(store), read_only=True)
-    yield c
-    c.close()
+def con(store_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return store_con
 
 
 @pytest.fixture(scope="module")

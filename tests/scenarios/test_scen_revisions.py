@@ -3,8 +3,6 @@ default, the remittance per migrant over the same revision's stock, and the year
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
@@ -16,10 +14,8 @@ from labourlink.scenarios.spec import load_spec
 
 
 @pytest.fixture(scope="module")
-def con(store: Path):
-    c = duckdb.connect(str(store), read_only=True)
-    yield c
-    c.close()
+def con(store_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return store_con
 
 
 @pytest.fixture(scope="module")

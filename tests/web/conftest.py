@@ -36,3 +36,12 @@ def client(toy_store: Path) -> Iterator[object]:
 def real_store(store: Path) -> Path:
     """The real store built by tests/conftest.py's ``store``."""
     return store
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium (``ll_browser.chromium``), one per test module."""
+    import ll_browser
+
+    with ll_browser.chromium() as b:
+        yield b

@@ -37,12 +37,6 @@ def live_server(toy_store: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with lb.chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def shots(output_dir: Path) -> Path:
     d = output_dir / "screenshots"
     d.mkdir(parents=True, exist_ok=True)

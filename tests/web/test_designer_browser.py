@@ -25,12 +25,6 @@ def base(real_store: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with lb.chromium() as b:
-        yield b
-
-
 @pytest.fixture
 def page(browser, base):
     p = lb.Page(browser, base, accept_downloads=True)

@@ -70,18 +70,13 @@ def rows() -> dict[str, list[tuple]]:
     ll = {c[0]: (c[5], c[6]) for c in COUNTRIES}
     codes = [c[0] for c in COUNTRIES]
     stock = []
-    for (o, d), vals in STOCKS.items():
-        for y, t in zip(STOCK_YEARS, vals, strict=True):
-            f = 0.4 * t
-            stock += [(o, d, y, "total", float(t), "undesa_ims2020"),
-                      (o, d, y, "female", f, "undesa_ims2020"),
-                      (o, d, y, "male", t - f, "undesa_ims2020")]
-    for (o, d), vals in STOCKS_2024.items():
-        for y, t in zip(STOCK_YEARS_2024, vals, strict=True):
-            f = 0.4 * t
-            stock += [(o, d, y, "total", float(t), "undesa_ims2024"),
-                      (o, d, y, "female", f, "undesa_ims2024"),
-                      (o, d, y, "male", t - f, "undesa_ims2024")]
+    for table, years, src in ((STOCKS, STOCK_YEARS, "undesa_ims2020"),
+                              (STOCKS_2024, STOCK_YEARS_2024, "undesa_ims2024")):
+        for (o, d), vals in table.items():
+            for y, t in zip(years, vals, strict=True):
+                f = 0.4 * t
+                stock += [(o, d, y, "total", float(t), src), (o, d, y, "female", f, src),
+                          (o, d, y, "male", t - f, src)]
     ind = [(i, y, "SP.POP.TOTL", v, "persons", "datahub_wdi") for i, v in POP.items()
            for y in STOCK_YEARS]
     ind += [(i, 2020, "BX.TRF.PWKR.DT.GD.ZS", v, "% of GDP", "wdi_remittances")

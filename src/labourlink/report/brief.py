@@ -1030,14 +1030,11 @@ def build_brief(
     steps = 9 if pdf else 8
     k = 0
     seconds: dict[str, float] = {}
-    t_last = time.perf_counter()
 
     def step(msg: str) -> None:
-        nonlocal k, t_last
-        now = time.perf_counter()
+        nonlocal k
         k += 1
         con_out.print(f"[bold cyan][{k}/{steps}][/] {msg}")
-        t_last = now
 
     target = Path(store) if store is not None else config.store_path()
     step("Store: building if needed" if build else "Store: using as is")

@@ -33,10 +33,6 @@ matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in the inline SV
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
                             "#F0E442", "#000000")
 #: The same colour for the same ESCAP subregion in every chart.
-SUBREGION_COLOURS: dict[str, str] = {
-    "ENEA": "#0072B2", "SEA": "#009E73", "SSWA": "#D55E00", "NCA": "#CC79A7",
-    "PACIFIC": "#56B4E9", "OUTSIDE_ESCAP": "#999999",
-}
 GIVES = "#D55E00"
 GETS = "#0072B2"
 GREY = "#8c8c8c"

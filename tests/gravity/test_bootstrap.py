@@ -166,6 +166,9 @@ def test_estimate_cli_bootstrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     text = runner.invoke(app, args[:-2])
     assert text.exit_code == 0 and "SE bootstrap" in text.stdout and "95% CI (bootstrap)" in \
         text.stdout
+    # the analytic table above it says which migrant-stock revision the panel used (the toy
+    # store's newest is 2020)
+    assert "migrant stocks: UN DESA revision 2020)" in text.stdout
     bad = runner.invoke(app, ["estimate", "--formula", "trade ~ log_dist", "--store", str(store),
                               "--workers", "2"])
     assert bad.exit_code != 0 and "--bootstrap N as well" in str(bad.exception)
